@@ -1,0 +1,58 @@
+# The Bliss LDN assistant. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+SPACY_PIPELINE := .cache/spacy/en_bliss_ldn
+MODEL := models/bliss.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(SPACY_PIPELINE)/meta.json
+
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export RASA_TELEMETRY_ENABLED ?= false
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+export PYTHONWARNINGS ?= ignore::DeprecationWarning
+
+.PHONY: help setup spacy train run shell test validate test-core test-py clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	@test -x $(PY) || "$$(tools/find-python3.10)" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip<24.1"
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+setup: $(VENV)/.installed ## Create .venv (Python 3.10) and install the pinned packages
+
+$(SPACY_PIPELINE)/meta.json: $(VENV)/.installed tools/build_spacy_pipeline.py nlu_pipeline/drug_names.yml
+	$(PY) -m tools.build_spacy_pipeline $(SPACY_PIPELINE)
+
+spacy: $(SPACY_PIPELINE)/meta.json ## Build the project's spaCy pipeline (no download)
+
+$(MODEL): $(TRAINING_INPUTS)
+	$(PY) -m rasa train --force --fixed-model-name bliss --out models
+
+train: $(MODEL) ## Train the model (only when data, config or the spaCy pipeline changed)
+
+run: $(MODEL) ## Start the assistant: action server + Rasa server (REST, socket.io) on loopback
+	$(PY) -m tools.serve
+
+shell: $(MODEL) ## Chat with the assistant in the terminal
+	$(PY) -m tools.action_server --port 5055 > var/action_server_shell.log 2>&1 & \
+	  trap "kill $$!" EXIT; mkdir -p var; $(PY) -m rasa shell --model $(MODEL) --endpoints endpoints.yml
+
+validate: $(VENV)/.installed ## Check the training data and domain (fails on warnings)
+	$(PY) -m rasa data validate --fail-on-warnings
+
+test-core: $(MODEL) ## Run the test stories (fails on any wrong prediction)
+	$(PY) -m rasa test core --stories tests/stories --model $(MODEL) --fail-on-prediction-errors --out results/core
+
+test-py: $(MODEL) ## Run pytest (actions, consistency, end-to-end over REST)
+	$(PY) -m pytest tests
+
+test: validate test-core test-py ## Everything: validation, test stories, pytest
+
+clean: ## Remove the trained model, the spaCy pipeline and the local conversation store
+	rm -rf models .cache var results/core

@@ -1,0 +1,8 @@
+"""Custom actions of the Bliss LDN assistant (loaded by the rasa_sdk action server).
+
+Modules, one concern each:
+- answer_book: read, validate and live-reload the staff-editable answers (plain Python)
+- rendering: turn answers and messages into chat messages for the web or SMS (plain Python)
+- clinic_action: the base class every action here shares (answer lookup, never silent)
+- faq, conversation: the actions themselves
+"""

@@ -1,0 +1,39 @@
+"""The base class of the assistant's actions: look up the answers, reply, never stay silent."""
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answer_book import AnswerBook, answer_store
+from actions.rendering import Message, channel_kind
+
+logger = logging.getLogger(__name__)
+
+
+class ClinicAction(Action, ABC):
+    """Sends the messages `reply` builds from the current answers.
+
+    If `reply` fails, the visitor still gets the clinic's "sorry, please call" message.
+    """
+
+    @abstractmethod
+    def reply(self, book: AnswerBook, tracker: Tracker, kind: str) -> List[Message]:
+        """The messages to send; `kind` is "web" or "sms"."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        book = answer_store().current()
+        kind = channel_kind(tracker.get_latest_input_channel())
+        try:
+            messages = self.reply(book, tracker, kind)
+        except Exception:  # never leave the visitor without an answer
+            logger.exception("Action %s failed; sending the clinic's phone instead", self.name())
+            messages = [{"text": book.message("service_unavailable", kind)}]
+        for message in messages:
+            dispatcher.utter_message(**message)
+        return []

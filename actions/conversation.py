@@ -1,0 +1,56 @@
+"""The replies around the answers that carry the clinic's phone or example questions."""
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Tracker
+
+from actions.answer_book import AnswerBook
+from actions.clinic_action import ClinicAction
+from actions.rendering import (
+    Message,
+    contact_messages,
+    emergency_messages,
+    help_messages,
+    scope_messages,
+)
+
+
+class ActionExplainScope(ClinicAction):
+    """Out of scope or not understood: what we can answer, 3 example questions, the phone."""
+
+    def name(self) -> Text:
+        return "action_explain_scope"
+
+    def reply(self, book: AnswerBook, tracker: Tracker, kind: str) -> List[Message]:
+        return scope_messages(book, kind)
+
+
+class ActionShowHelp(ClinicAction):
+    """"What can I ask?": a few of the questions the assistant answers, as buttons."""
+
+    def name(self) -> Text:
+        return "action_show_help"
+
+    def reply(self, book: AnswerBook, tracker: Tracker, kind: str) -> List[Message]:
+        return help_messages(book, kind)
+
+
+class ActionContactClinic(ClinicAction):
+    """The clinic's phone, as text and as a link that dials it."""
+
+    def name(self) -> Text:
+        return "action_contact_clinic"
+
+    def reply(self, book: AnswerBook, tracker: Tracker, kind: str) -> List[Message]:
+        return contact_messages(book, kind)
+
+
+class ActionEmergency(ClinicAction):
+    """911, Poison Help and 988, then the clinic: no FAQ text."""
+
+    def name(self) -> Text:
+        return "action_emergency"
+
+    def reply(self, book: AnswerBook, tracker: Tracker, kind: str) -> List[Message]:
+        return emergency_messages(book, kind)

@@ -1,0 +1,72 @@
+"""Turn answers and clinic messages into the chat messages a channel sends.
+
+Plain Python: each function returns a list of dicts with "text" and optional
+"buttons", the keyword arguments of `dispatcher.utter_message`.
+"""
+from __future__ import annotations
+
+from typing import Dict, Iterable, List, Optional
+
+from actions.answer_book import Answer, AnswerBook
+
+Message = Dict[str, object]
+
+#: Input channels whose users read plain text messages (the SMS connector's name).
+SMS_CHANNELS = frozenset({"twilio_sms"})
+
+
+def channel_kind(input_channel: Optional[str]) -> str:
+    """"sms" for text-message channels, "web" for everything else (widget, REST, shell)."""
+    return "sms" if input_channel in SMS_CHANNELS else "web"
+
+
+def link_button(title: str, url: str) -> Dict[str, str]:
+    """A button that opens a link (a tel: link dials the number on a phone)."""
+    return {"title": title, "type": "web_url", "url": url, "payload": url}
+
+
+def question_button(answer: Answer) -> Dict[str, str]:
+    """A quick reply that asks this answer's question (the payload triggers its intent)."""
+    return {"title": answer.question, "payload": f"/{answer.intent}"}
+
+
+def call_clinic_button(book: AnswerBook) -> Dict[str, str]:
+    return link_button(book.message("call_button"), book.clinic.tel_uri)
+
+
+def question_buttons(book: AnswerBook, intents: Iterable[str]) -> List[Dict[str, str]]:
+    return [question_button(book.answers[intent]) for intent in intents if intent in book.answers]
+
+
+def answer_messages(book: AnswerBook, answer: Answer, kind: str) -> List[Message]:
+    """The answer, then the offer to call the clinic with the follow-up questions."""
+    follow_ups = question_buttons(book, answer.follow_ups)
+    if kind == "sms":
+        text = f"{answer.sms}\n{book.message('call_offer', 'sms')}"
+        return [{"text": text, "buttons": follow_ups}]
+    return [
+        {"text": answer.text},
+        {"text": book.message("call_offer"), "buttons": follow_ups + [call_clinic_button(book)]},
+    ]
+
+
+def scope_messages(book: AnswerBook, kind: str) -> List[Message]:
+    """What the assistant can answer, with example questions and the clinic's phone."""
+    buttons = question_buttons(book, book.scope_examples)
+    if kind == "web":
+        buttons.append(call_clinic_button(book))
+    return [{"text": book.message("scope", kind), "buttons": buttons}]
+
+
+def help_messages(book: AnswerBook, kind: str) -> List[Message]:
+    return [{"text": book.message("help", kind), "buttons": question_buttons(book, book.help_topics)}]
+
+
+def contact_messages(book: AnswerBook, kind: str) -> List[Message]:
+    buttons = [] if kind == "sms" else [call_clinic_button(book)]
+    return [{"text": book.message("contact", kind), "buttons": buttons}]
+
+
+def emergency_messages(book: AnswerBook, kind: str) -> List[Message]:
+    buttons = [] if kind == "sms" else [link_button("Call 911", "tel:911")]
+    return [{"text": book.message("emergency", kind), "buttons": buttons}]

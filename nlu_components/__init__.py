@@ -1,0 +1,1 @@
+"""Custom components of the Rasa NLU pipeline (loaded by the Rasa server, listed in config.yml)."""

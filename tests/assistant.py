@@ -1,0 +1,68 @@
+"""A running assistant for end-to-end tests: both servers on free loopback ports, a REST client."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import requests
+
+from tools.servers import (
+    ACTION_READY_PATH,
+    RASA_READY_PATH,
+    Server,
+    free_port,
+    start_action_server,
+    start_rasa_server,
+    wait_until_ready,
+    write_endpoints,
+)
+
+
+@dataclass
+class RunningAssistant:
+    rasa: Server
+    actions: Server
+    work_dir: Path
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.rasa.url}/webhooks/rest/webhook"
+
+    def ask(self, sender: str, message: str, timeout: float = 60.0) -> List[Dict[str, Any]]:
+        """Send one message over REST; the bot's messages as Rasa returns them."""
+        response = requests.post(self.rest_url, json={"sender": sender, "message": message}, timeout=timeout)
+        assert response.status_code == 200, f"HTTP {response.status_code}: {response.text[:500]}"
+        return response.json()
+
+    def stop(self) -> None:
+        self.rasa.stop()
+        self.actions.stop()
+
+
+def reply_text(messages: List[Dict[str, Any]]) -> str:
+    """All the text of a reply, joined, for assertions."""
+    return "\n".join(str(message.get("text", "")) for message in messages)
+
+
+def reply_buttons(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    return [button for message in messages for button in message.get("buttons", []) or []]
+
+
+def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> RunningAssistant:
+    """Start the action server and the Rasa server with their own ports, endpoints and SQLite file."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = write_endpoints(
+        work_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work_dir / "rasa.db"
+    )
+    actions = start_action_server(action_port, work_dir / "action_server.log", env=env)
+    rasa = start_rasa_server(rasa_port, endpoints, work_dir / "rasa_server.log", env=env)
+    try:
+        wait_until_ready(actions, ACTION_READY_PATH)
+        wait_until_ready(rasa, RASA_READY_PATH)
+    except Exception:
+        rasa.stop()
+        actions.stop()
+        raise
+    return RunningAssistant(rasa, actions, work_dir)

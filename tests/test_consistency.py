@@ -1,0 +1,111 @@
+"""The project's parts agree: intents, training examples, rules, answers and the dev set."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Dict, List, Set
+
+import pytest
+import yaml
+
+from actions.answer_book import AnswerBook
+from tools.dev_set import read_dev_set
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+FAQ_INTENTS = [
+    "ask_what_is_ldn", "ask_how_it_works", "ask_conditions", "ask_addictive", "ask_side_effects",
+    "ask_weight", "ask_cost_insurance", "ask_where_to_get", "ask_dose", "ask_time_to_work",
+    "ask_effectiveness", "ask_how_to_take", "ask_interactions", "ask_fda_status",
+    "ask_controlled_substance", "ask_naloxone_vs_naltrexone", "ask_taper_off", "ask_why_not_heard",
+    "ask_normal_dose", "ask_clinic_services",
+]
+CONVERSATION_INTENTS = [
+    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "contact_clinic",
+    "symptoms_worse", "emergency", "out_of_scope",
+]
+MIN_FAQ_EXAMPLES = 25
+
+
+def read_yaml_files(folder: str) -> List[dict]:
+    return [yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted((PROJECT_DIR / folder).rglob("*.yml"))]
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+@pytest.fixture(scope="module")
+def examples() -> Dict[str, List[str]]:
+    by_intent: Dict[str, List[str]] = {}
+    for document in read_yaml_files("data/nlu"):
+        for block in document.get("nlu", []):
+            if "intent" in block:
+                lines = [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
+                by_intent.setdefault(block["intent"], []).extend(lines)
+    return by_intent
+
+
+@pytest.fixture(scope="module")
+def ruled_intents() -> Dict[str, Set[str]]:
+    """intent -> the actions that rules run right after it."""
+    actions: Dict[str, Set[str]] = {}
+    for document in read_yaml_files("data/rules"):
+        for rule in document.get("rules", []):
+            steps = rule["steps"]
+            for step, following in zip(steps, steps[1:]):
+                if "intent" in step and "action" in following:
+                    actions.setdefault(step["intent"], set()).add(following["action"])
+    return actions
+
+
+def test_domain_declares_exactly_the_product_intents(domain: dict) -> None:
+    assert domain["intents"] == FAQ_INTENTS + CONVERSATION_INTENTS
+
+
+@pytest.mark.parametrize("intent", FAQ_INTENTS)
+def test_every_faq_intent_has_examples_a_rule_and_an_answer(
+    intent: str, examples: Dict[str, List[str]], ruled_intents: Dict[str, Set[str]], answer_book: AnswerBook
+) -> None:
+    assert len(examples.get(intent, [])) >= MIN_FAQ_EXAMPLES
+    assert ruled_intents.get(intent) == {"action_answer_faq"}
+    assert intent in answer_book.answers
+
+
+def test_every_conversation_intent_has_examples_and_a_rule(
+    examples: Dict[str, List[str]], ruled_intents: Dict[str, Set[str]]
+) -> None:
+    for intent in CONVERSATION_INTENTS:
+        assert len(examples.get(intent, [])) >= 15, intent
+        assert intent in ruled_intents, intent
+    assert "nlu_fallback" in ruled_intents
+
+
+def test_every_answer_and_follow_up_names_an_existing_intent(answer_book: AnswerBook, domain: dict) -> None:
+    for intent, answer in answer_book.answers.items():
+        assert intent in domain["intents"]
+        assert set(answer.follow_ups) <= set(domain["intents"])
+
+
+def test_no_training_example_is_in_two_intents(examples: Dict[str, List[str]]) -> None:
+    seen: Dict[str, str] = {}
+    for intent, lines in examples.items():
+        for line in lines:
+            key = normalise(line)
+            assert seen.get(key, intent) == intent, f"{line!r} is in {seen[key]} and {intent}"
+            seen[key] = intent
+
+
+def test_no_dev_set_question_is_in_the_training_data(examples: Dict[str, List[str]]) -> None:
+    training = {normalise(line) for lines in examples.values() for line in lines}
+    leaked = [text for text, _ in read_dev_set() if normalise(text) in training]
+    assert leaked == []
+
+
+def test_answers_carry_no_phone_number_of_their_own(answer_book: AnswerBook) -> None:
+    for answer in answer_book.answers.values():
+        for text in (answer.text, answer.sms):
+            assert not re.search(r"\d{3}\D{0,2}\d{3}-\d{4}", text), answer.intent
+
+
+def test_domain_responses_carry_no_phone_number(domain: dict) -> None:
+    assert "213-6396" not in yaml.safe_dump(domain["responses"])

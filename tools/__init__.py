@@ -1,0 +1,1 @@
+"""Developer tooling: build the spaCy pipeline, start the servers, evaluate, benchmark."""

@@ -1,0 +1,125 @@
+"""Start, wait for and stop the action server and the Rasa server (used by `make run` and the tests)."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Dict, List, Optional, Sequence
+
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = PROJECT_DIR / "models" / "bliss.tar.gz"
+DEFAULT_CREDENTIALS = PROJECT_DIR / "credentials.yml"
+QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen
+    url: str  # base URL, e.g. http://127.0.0.1:5005
+    log_path: Path
+    log_file: IO
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log_file.close()
+
+    def log_text(self) -> str:
+        self.log_file.flush()
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def write_endpoints(path: Path, action_url: str, tracker_db: Path) -> Path:
+    """An endpoints file like endpoints.yml, with this run's action server and SQLite file."""
+    endpoints = {
+        "action_endpoint": {"url": action_url},
+        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tracker_db)},
+    }
+    path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
+    return path
+
+
+def _spawn(name: str, command: Sequence[str], url: str, log_path: Path, env: Optional[Dict[str, str]]) -> Server:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_file = log_path.open("a", encoding="utf-8")
+    process = subprocess.Popen(
+        list(command),
+        cwd=PROJECT_DIR,
+        env={**os.environ, **QUIET_ENV, **(env or {})},
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    return Server(name, process, url, log_path, log_file)
+
+
+def start_action_server(port: int, log_path: Path, env: Optional[Dict[str, str]] = None) -> Server:
+    command = [sys.executable, "-m", "tools.action_server", "--host", "127.0.0.1", "--port", str(port)]
+    return _spawn("action server", command, f"http://127.0.0.1:{port}", log_path, env)
+
+
+def start_rasa_server(
+    port: int,
+    endpoints: Path,
+    log_path: Path,
+    model: Path = DEFAULT_MODEL,
+    credentials: Path = DEFAULT_CREDENTIALS,
+    cors: Sequence[str] = ("http://localhost:8080", "http://127.0.0.1:8080"),
+    env: Optional[Dict[str, str]] = None,
+) -> Server:
+    command = [
+        sys.executable, "-m", "rasa", "run",
+        "--model", str(model),
+        "--endpoints", str(endpoints),
+        "--credentials", str(credentials),
+        "--interface", "127.0.0.1",
+        "--port", str(port),
+        "--cors", *cors,
+    ]
+    return _spawn("Rasa server", command, f"http://127.0.0.1:{port}", log_path, env)
+
+
+def wait_until_ready(server: Server, path: str, timeout: float = 180.0) -> float:
+    """Poll `path` until it answers 200; returns the seconds waited. Raises if the process died."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited early; its log:\n{server.log_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(server.url + path, timeout=2) as response:
+                if response.status == 200:
+                    return time.monotonic() - started
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{server.name} not ready after {timeout:.0f}s; its log:\n{server.log_text()[-4000:]}")
+
+
+ACTION_READY_PATH = "/health"
+RASA_READY_PATH = "/webhooks/rest/"
+
+
+def stop_all(servers: List[Server]) -> None:
+    for server in reversed(servers):
+        server.stop()
