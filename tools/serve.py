@@ -21,7 +21,14 @@ from tools.servers import (
 )
 
 
+def _stop_on_signal(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    # Ctrl-C and `kill` both stop the servers (even when started from a non-interactive shell).
+    signal.signal(signal.SIGINT, _stop_on_signal)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     action_port = int(os.environ.get("ACTION_SERVER_PORT", "5055"))
     rasa_port = int(os.environ.get("RASA_PORT", "5005"))
     log_dir = PROJECT_DIR / "var" / "log"
@@ -44,7 +51,6 @@ def main() -> None:
             "Press Ctrl-C to stop.",
             flush=True,
         )
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         while all(server.process.poll() is None for server in servers):
             time.sleep(1)
         dead = [server for server in servers if server.process.poll() is not None]
