@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from actions.answer_book import AnswerBook
 from tests.assistant import RunningAssistant, reply_buttons, reply_text
@@ -46,3 +47,24 @@ def test_a_conversation_keeps_going_after_bad_input(assistant: RunningAssistant,
     assistant.ask("recovering-visitor", "\U0001F937")
     messages = assistant.ask("recovering-visitor", "is ldn addictive?")
     assert answer_book.answers["ask_addictive"].text in reply_text(messages)
+
+
+BAD_REQUESTS = {
+    "malformed JSON": ("application/json", b'{"sender": "x", "message": ', 400),
+    "not an object": ("application/json", b'["hello"]', 400),
+    "missing sender": ("application/json", b'{"message": "hi"}', 400),
+    "message not a string": ("application/json", b'{"sender": "x", "message": 5}', 400),
+    "wrong content type": ("text/plain", b"hello", 415),
+    "1 MB body": ("application/json", b'{"sender": "x", "message": "' + b"a" * 1_048_576 + b'"}', 413),
+}
+
+
+@pytest.mark.parametrize("kind", BAD_REQUESTS)
+def test_bad_request_gets_a_clear_4xx_and_the_server_keeps_serving(
+    kind: str, assistant: RunningAssistant, answer_book: AnswerBook
+) -> None:
+    content_type, body, status = BAD_REQUESTS[kind]
+    response = requests.post(assistant.rest_url, data=body, headers={"Content-Type": content_type}, timeout=30)
+    assert response.status_code == status
+    assert response.json()["error"]
+    assert answer_book.answers["ask_weight"].text in reply_text(assistant.ask("after-bad-request", "does ldn cause weight gain"))

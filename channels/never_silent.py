@@ -1,0 +1,55 @@
+"""Hand a message to Rasa and make sure the visitor gets a reply, whatever fails inside.
+
+If the turn raises, or takes longer than the channel's reply timeout (the action
+server is down or slow), and nothing was sent yet, the visitor gets the clinic's
+"sorry, please call" message from the answers file.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable
+
+from rasa.core.channels.channel import UserMessage
+
+from actions.answer_book import answer_store
+
+logger = logging.getLogger(__name__)
+
+#: Seconds a visitor waits at most before the apology (the action server's own timeout is 5 minutes).
+DEFAULT_REPLY_TIMEOUT = 10.0
+
+
+def service_unavailable_text(kind: str = "web") -> str:
+    """The apology with the clinic's phone, from the last good answers file."""
+    return answer_store().current().message("service_unavailable", kind)
+
+
+async def handle_never_silent(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    message: UserMessage,
+    messages_sent: Callable[[], int],
+    reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
+    kind: str = "web",
+) -> bool:
+    """Run the turn; send the apology if it failed or timed out before any reply.
+
+    Returns True when the apology was sent. The turn keeps running after a timeout
+    (shielded), so its events still reach the tracker store.
+    """
+    turn = asyncio.ensure_future(on_new_message(message))
+    problem = None
+    try:
+        await asyncio.wait_for(asyncio.shield(turn), timeout=reply_timeout)
+    except asyncio.TimeoutError:
+        problem = f"no reply within {reply_timeout:.0f}s"
+    except Exception as error:  # a bug or a store failure must not silence the visitor
+        logger.exception("Turn failed on channel %s", message.input_channel)
+        problem = type(error).__name__
+    if messages_sent() > 0:
+        return False
+    logger.error(
+        "Sending the apology on channel %s (%s)", message.input_channel, problem or "the turn produced no reply"
+    )
+    await message.output_channel.send_text_message(message.sender_id, service_unavailable_text(kind))
+    return True
