@@ -1,0 +1,268 @@
+"""`make eval`: our NLU pipeline side by side with Rasa's default pipeline, on the same data.
+
+In one run it trains both pipelines on data/nlu, scores each on the shared dev set (never
+trained on) and on our hand-written held-out split (tests/nlu/holdout.yml, never in data/),
+cross-validates our pipeline (5 stratified folds of the training data), times Agent.parse_message
+per message, and writes results/eval.json, results/eval.md and results/eval_confusion.png.
+A benchmark, not a test: it prints numbers and fails on nothing.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from tools.dev_set import DEV_SET_PATH, read_dev_set
+from tools.nlu_metrics import Prediction, as_dicts, label_for_f1, mean_of, score
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+OUR_CONFIG = PROJECT_DIR / "config.yml"
+DEFAULT_CONFIG = PROJECT_DIR / "eval" / "default_pipeline_config.yml"
+NLU_DATA = PROJECT_DIR / "data" / "nlu"
+HOLDOUT_PATH = PROJECT_DIR / "tests" / "nlu" / "holdout.yml"
+RESULTS_DIR = PROJECT_DIR / "results"
+FOLDS = 5
+SEED = 20261125
+PIPELINES = {"ours": OUR_CONFIG, "rasa_default": DEFAULT_CONFIG}
+
+Labelled = List[Tuple[str, str]]
+
+
+def train(config: Path, nlu_data: Path, out_dir: Path, name: str) -> Path:
+    """Train an NLU-only model in-process; the path of the model archive."""
+    from rasa.model_training import train_nlu
+
+    started = time.perf_counter()
+    model = train_nlu(str(config), str(nlu_data), str(out_dir), fixed_model_name=name)
+    if model is None:
+        raise RuntimeError(f"training {config} on {nlu_data} produced no model")
+    logging.getLogger(__name__).warning("trained %s in %.0f s", name, time.perf_counter() - started)
+    return Path(model)
+
+
+async def predict(model: Path, examples: Labelled) -> Tuple[List[Prediction], List[float]]:
+    """Each example parsed by the model (Agent.parse_message), and the seconds each parse took."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    for text, _ in examples[:5]:  # warm up TensorFlow before timing
+        await agent.parse_message(text)
+    predictions, seconds = [], []
+    for text, expected in examples:
+        started = time.perf_counter()
+        parsed = await agent.parse_message(text)
+        seconds.append(time.perf_counter() - started)
+        predictions.append(to_prediction(text, expected, parsed))
+    return predictions, seconds
+
+
+def to_prediction(text: str, expected: str, parsed: Dict) -> Prediction:
+    intent = parsed.get("intent") or {}
+    ranked = [r for r in parsed.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+    top = ranked[0] if ranked else {"name": intent.get("name"), "confidence": intent.get("confidence")}
+    return Prediction(
+        text=text,
+        expected=expected,
+        predicted=str(intent.get("name")),
+        confidence=float(intent.get("confidence") or 0.0),
+        top_intent=str(top.get("name")),
+        top_confidence=float(top.get("confidence") or 0.0),
+    )
+
+
+def training_examples() -> Labelled:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data(str(NLU_DATA))
+    return [(m.get("text"), m.get("intent")) for m in data.intent_examples]
+
+
+def write_nlu_file(examples: Labelled, path: Path) -> Path:
+    """A Rasa NLU YAML file holding `examples`."""
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    data = TrainingData([Message.build(text=text, intent=intent) for text, intent in examples])
+    path.write_text(data.nlu_as_yaml(), encoding="utf-8")
+    return path
+
+
+def cross_validate(config: Path, work: Path) -> Dict[str, object]:
+    """Stratified 5-fold cross-validation of `config` on the training data (same seed every run)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    examples = training_examples()
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    scores, predictions = [], []
+    for number, (train_rows, test_rows) in enumerate(folds.split(examples, [i for _, i in examples]), 1):
+        fold_dir = work / f"fold{number}"
+        fold_dir.mkdir()
+        data = write_nlu_file([examples[i] for i in train_rows], fold_dir / "train.yml")
+        model = train(config, data, fold_dir, f"fold{number}")
+        fold_predictions, _ = asyncio.run(predict(model, [examples[i] for i in test_rows]))
+        scores.append(score(fold_predictions))
+        predictions.extend(fold_predictions)
+    summary = {key: mean_of(scores, key) for key in ("in_scope_accuracy", "macro_f1", "oos_rejection_rate")}
+    summary["folds"] = [{k: s[k] for k in ("in_scope_accuracy", "macro_f1", "oos_rejection_rate")} for s in scores]
+    summary["confusion_pairs"] = score(predictions)["confusion_pairs"][:15]
+    return summary
+
+
+def evaluate_pipeline(config: Path, sets: Dict[str, Labelled], work: Path, name: str) -> Dict[str, object]:
+    started = time.perf_counter()
+    model = train(config, NLU_DATA, work, name)
+    train_seconds = time.perf_counter() - started
+    result: Dict[str, object] = {"config": str(config.relative_to(PROJECT_DIR)), "train_seconds": round(train_seconds, 1)}
+    all_seconds: List[float] = []
+    for set_name, examples in sets.items():
+        predictions, seconds = asyncio.run(predict(model, examples))
+        all_seconds.extend(seconds)
+        result[set_name] = score(predictions)
+        result[set_name]["predictions"] = as_dicts(predictions)
+        if set_name == "dev":  # dev questions stay in the shared file only: keep them out of results/
+            hide_texts(result[set_name])
+    result["parse_ms_median"] = round(1000 * statistics.median(all_seconds), 2)
+    result["parse_ms_p90"] = round(1000 * statistics.quantiles(all_seconds, n=10)[-1], 2)
+    return result
+
+
+def hide_texts(scored: Dict[str, object]) -> None:
+    for key in ("predictions", "errors", "oos_answered_with_faq"):
+        for number, row in enumerate(scored[key]):
+            row["text"] = f"dev message {number + 1}"
+
+
+def ratio(ours: Optional[float], theirs: Optional[float]) -> Optional[float]:
+    return round(ours / theirs, 3) if ours is not None and theirs else None
+
+
+def comparison(results: Dict[str, Dict], sets: Sequence[str]) -> Dict[str, Dict[str, object]]:
+    """ours / default for each headline number."""
+    ours, theirs = results["ours"], results["rasa_default"]
+    rows: Dict[str, Dict[str, object]] = {}
+    for set_name in sets:
+        for key in ("in_scope_accuracy", "macro_f1", "oos_rejection_rate"):
+            a, b = ours[set_name][key], theirs[set_name][key]
+            rows[f"{set_name}.{key}"] = {"ours": a, "rasa_default": b, "ratio": ratio(a, b)}
+    for key in ("parse_ms_median", "parse_ms_p90", "train_seconds"):
+        rows[key] = {"ours": ours[key], "rasa_default": theirs[key], "ratio": ratio(ours[key], theirs[key])}
+    return rows
+
+
+def markdown(report: Dict[str, object]) -> str:
+    results, rows = report["pipelines"], report["comparison"]
+    lines = [
+        "# NLU evaluation (`make eval`)",
+        "",
+        f"Generated {report['generated']} by `{report['command']}` in {report['run_seconds']} s.",
+        "Ours = config.yml; default = eval/default_pipeline_config.yml (what `rasa init` trains).",
+        "Both trained on data/nlu in this run. dev = shared dev set (never trained on);",
+        "holdout = tests/nlu/holdout.yml (hand-written, never in data/). Rejection = out_of_scope or nlu_fallback.",
+        "",
+        "| metric | ours | Rasa default | ours / default |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {name} | {row['ours']} | {row['rasa_default']} | {row['ratio']} |" for name, row in rows.items()]
+    for set_name in report["sets"]:
+        lines += ["", f"## {set_name}", ""]
+        for pipeline in ("ours", "rasa_default"):
+            s = results[pipeline][set_name]
+            lines.append(
+                f"- **{pipeline}**: emergencies recognised {s['emergencies_recognised']}/{s['emergencies']}; "
+                f"OOS answered with an FAQ intent above the threshold: {len(s['oos_answered_with_faq'])}"
+            )
+        lines += ["", "Errors of ours (expected -> predicted, confidence):", ""]
+        lines += [
+            f"- `{e['text']}`: {e['expected']} -> {e['predicted']} ({e['confidence']})" if set_name != "dev"
+            else f"- {e['expected']} -> {e['predicted']} ({e['confidence']})"
+            for e in results["ours"][set_name]["errors"]
+        ] or ["- none"]
+        lines += ["", "Confusion pairs of the default pipeline:", ""]
+        lines += [
+            f"- {p['expected']} -> {p['predicted']}: {p['count']}" for p in results["rasa_default"][set_name]["confusion_pairs"]
+        ] or ["- none"]
+    cv = report.get("cross_validation")
+    if cv:
+        lines += ["", f"## {FOLDS}-fold cross-validation of ours on the training data", ""]
+        lines += [f"- mean in-scope accuracy {cv['in_scope_accuracy']}, macro F1 {cv['macro_f1']}, "
+                  f"OOS rejection {cv['oos_rejection_rate']}"]
+        lines += [f"- fold {i}: {fold}" for i, fold in enumerate(cv["folds"], 1)]
+        lines += ["- most frequent confusions: " + ", ".join(
+            f"{p['expected']} -> {p['predicted']} ({p['count']})" for p in cv["confusion_pairs"])]
+    lines += ["", "Confusion matrix: results/eval_confusion.png (dev + holdout, both pipelines).", ""]
+    return "\n".join(lines)
+
+
+def plot_confusion(results: Dict[str, Dict], sets: Sequence[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import confusion_matrix
+
+    figure, axes = plt.subplots(1, 2, figsize=(22, 10))
+    for axis, pipeline in zip(axes, ("ours", "rasa_default")):
+        predictions = [p for s in sets for p in results[pipeline][s]["predictions"]]
+        expected = [label_for_f1(p["expected"]) for p in predictions]
+        predicted = [label_for_f1(p["predicted"]) for p in predictions]
+        labels = sorted(set(expected) | set(predicted))
+        matrix = confusion_matrix(expected, predicted, labels=labels)
+        axis.imshow(matrix, cmap="Blues")
+        axis.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+        axis.set_yticks(range(len(labels)), labels, fontsize=7)
+        for (row, column), value in __import__("numpy").ndenumerate(matrix):
+            if value:
+                axis.text(column, row, str(value), ha="center", va="center", fontsize=6,
+                          color="white" if row == column else "red")
+        axis.set_title(f"{pipeline} (rows: expected, columns: predicted; rejections as out_of_scope)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-cross-validation", action="store_true", help="skip the 5 fold trainings")
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    for noisy in ("rasa", "tensorflow", "absl"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+    logging.getLogger(__name__).setLevel(logging.WARNING)
+
+    started = time.perf_counter()
+    sets = {"dev": read_dev_set(DEV_SET_PATH), "holdout": read_dev_set(HOLDOUT_PATH)}
+    report: Dict[str, object] = {
+        "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "command": "make eval",
+        "sets": list(sets),
+        "pipelines": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="bliss-eval-") as tmp:
+        work = Path(tmp)
+        for name, config in PIPELINES.items():
+            (work / name).mkdir()
+            report["pipelines"][name] = evaluate_pipeline(config, sets, work / name, name)
+        if not args.no_cross_validation:
+            (work / "cv").mkdir()
+            report["cross_validation"] = cross_validate(OUR_CONFIG, work / "cv")
+    report["comparison"] = comparison(report["pipelines"], list(sets))
+    report["run_seconds"] = round(time.perf_counter() - started)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "eval.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (args.out / "eval.md").write_text(markdown(report), encoding="utf-8")
+    plot_confusion(report["pipelines"], list(sets), args.out / "eval_confusion.png")
+    print(markdown(report).split("\n## ")[0])
+    print(f"Written: {args.out}/eval.json, eval.md, eval_confusion.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
