@@ -54,5 +54,10 @@ test-py: $(MODEL) ## Run pytest (actions, consistency, end-to-end over REST)
 
 test: validate test-core test-py ## Everything: validation, test stories, pytest
 
+# --- NLU evaluation (issue 4) ---
+.PHONY: eval
+eval: $(SPACY_PIPELINE)/meta.json ## Benchmark our NLU against Rasa's default pipeline (dev set, holdout, 5-fold CV, parse time) into results/eval.*
+	$(PY) -m tools.evaluate
+
 clean: ## Remove the trained model, the spaCy pipeline and the local conversation store
 	rm -rf models .cache var results/core

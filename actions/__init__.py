@@ -5,4 +5,5 @@ Modules, one concern each:
 - rendering: turn answers and messages into chat messages for the web or SMS (plain Python)
 - clinic_action: the base class every action here shares (answer lookup, never silent)
 - faq, conversation: the actions themselves
+- clarify: the reply to nlu_fallback ("Did you mean...?", then the phone on a second miss)
 """

@@ -70,3 +70,31 @@ def contact_messages(book: AnswerBook, kind: str) -> List[Message]:
 def emergency_messages(book: AnswerBook, kind: str) -> List[Message]:
     buttons = [] if kind == "sms" else [link_button("Call 911", "tel:911")]
     return [{"text": book.message("emergency", kind), "buttons": buttons}]
+
+
+def several_answers_messages(book: AnswerBook, answers: List[Answer], kind: str) -> List[Message]:
+    """Two questions in one message: each answer, then one offer to call (no repeated offers)."""
+    if len(answers) == 1:
+        return answer_messages(book, answers[0], kind)
+    answered = {answer.intent for answer in answers}
+    follow_ups = [i for answer in answers for i in answer.follow_ups if i not in answered]
+    buttons = question_buttons(book, list(dict.fromkeys(follow_ups))[:3])
+    if kind == "sms":
+        text = "\n\n".join(answer.sms for answer in answers)
+        return [{"text": f"{text}\n{book.message('call_offer', 'sms')}", "buttons": buttons}]
+    return [{"text": answer.text} for answer in answers] + [
+        {"text": book.message("call_offer"), "buttons": buttons + [call_clinic_button(book)]}
+    ]
+
+
+def did_you_mean_messages(book: AnswerBook, answers: List[Answer], kind: str) -> List[Message]:
+    """"Did you mean...?" with a button per candidate question and one for "Something else"."""
+    buttons = [question_button(answer) for answer in answers]
+    buttons.append({"title": book.message("something_else_button"), "payload": "/out_of_scope"})
+    return [{"text": book.message("did_you_mean", kind), "buttons": buttons}]
+
+
+def still_not_understood_messages(book: AnswerBook, kind: str) -> List[Message]:
+    """The second miss in a row: stop guessing and offer the clinic's phone."""
+    buttons = [] if kind == "sms" else [call_clinic_button(book)]
+    return [{"text": book.message("still_not_understood", kind), "buttons": buttons}]

@@ -9,6 +9,7 @@ A benchmark, not a test: it prints numbers and fails on nothing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import asyncio
 import json
 import logging
@@ -46,19 +47,35 @@ def train(config: Path, nlu_data: Path, out_dir: Path, name: str) -> Path:
     return Path(model)
 
 
-async def predict(model: Path, examples: Labelled) -> Tuple[List[Prediction], List[float]]:
-    """Each example parsed by the model (Agent.parse_message), and the seconds each parse took."""
+async def predict(model: Path, examples: Labelled) -> List[Prediction]:
+    """Each example parsed by the model (Agent.parse_message)."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
-    for text, _ in examples[:5]:  # warm up TensorFlow before timing
-        await agent.parse_message(text)
-    predictions, seconds = [], []
+    return [to_prediction(text, expected, await agent.parse_message(text)) for text, expected in examples]
+
+
+async def predict_side_by_side(
+    models: Dict[str, Path], examples: Labelled
+) -> Tuple[Dict[str, List[Prediction]], Dict[str, List[float]]]:
+    """Every model parses every example, alternating which goes first, so that the load of a
+    shared machine weighs on both parse times alike; predictions and seconds per parse."""
+    from rasa.core.agent import Agent
+
+    agents = {name: Agent.load(str(model)) for name, model in models.items()}
+    for agent in agents.values():  # warm up TensorFlow before timing
+        for text, _ in examples[:5]:
+            await agent.parse_message(text)
+    predictions: Dict[str, List[Prediction]] = {name: [] for name in agents}
+    seconds: Dict[str, List[float]] = {name: [] for name in agents}
+    order = list(agents)
     for text, expected in examples:
-        started = time.perf_counter()
-        parsed = await agent.parse_message(text)
-        seconds.append(time.perf_counter() - started)
-        predictions.append(to_prediction(text, expected, parsed))
+        for name in order:
+            started = time.perf_counter()
+            parsed = await agents[name].parse_message(text)
+            seconds[name].append(time.perf_counter() - started)
+            predictions[name].append(to_prediction(text, expected, parsed))
+        order.reverse()
     return predictions, seconds
 
 
@@ -73,6 +90,7 @@ def to_prediction(text: str, expected: str, parsed: Dict) -> Prediction:
         confidence=float(intent.get("confidence") or 0.0),
         top_intent=str(top.get("name")),
         top_confidence=float(top.get("confidence") or 0.0),
+        second_confidence=float(ranked[1].get("confidence") or 0.0) if len(ranked) > 1 else 0.0,
     )
 
 
@@ -105,7 +123,7 @@ def cross_validate(config: Path, work: Path) -> Dict[str, object]:
         fold_dir.mkdir()
         data = write_nlu_file([examples[i] for i in train_rows], fold_dir / "train.yml")
         model = train(config, data, fold_dir, f"fold{number}")
-        fold_predictions, _ = asyncio.run(predict(model, [examples[i] for i in test_rows]))
+        fold_predictions = asyncio.run(predict(model, [examples[i] for i in test_rows]))
         scores.append(score(fold_predictions))
         predictions.extend(fold_predictions)
     summary = {key: mean_of(scores, key) for key in ("in_scope_accuracy", "macro_f1", "oos_rejection_rate")}
@@ -114,22 +132,32 @@ def cross_validate(config: Path, work: Path) -> Dict[str, object]:
     return summary
 
 
-def evaluate_pipeline(config: Path, sets: Dict[str, Labelled], work: Path, name: str) -> Dict[str, object]:
-    started = time.perf_counter()
-    model = train(config, NLU_DATA, work, name)
-    train_seconds = time.perf_counter() - started
-    result: Dict[str, object] = {"config": str(config.relative_to(PROJECT_DIR)), "train_seconds": round(train_seconds, 1)}
-    all_seconds: List[float] = []
+def evaluate_pipelines(sets: Dict[str, Labelled], work: Path) -> Dict[str, Dict[str, object]]:
+    """Train each pipeline on data/nlu, then score them side by side on each set."""
+    results: Dict[str, Dict[str, object]] = {}
+    models: Dict[str, Path] = {}
+    for name, config in PIPELINES.items():
+        (work / name).mkdir()
+        started = time.perf_counter()
+        models[name] = train(config, NLU_DATA, work / name, name)
+        results[name] = {
+            "config": str(config.relative_to(PROJECT_DIR)),
+            "train_seconds": round(time.perf_counter() - started, 1),
+        }
+    all_seconds: Dict[str, List[float]] = {name: [] for name in models}
     for set_name, examples in sets.items():
-        predictions, seconds = asyncio.run(predict(model, examples))
-        all_seconds.extend(seconds)
-        result[set_name] = score(predictions)
-        result[set_name]["predictions"] = as_dicts(predictions)
-        if set_name == "dev":  # dev questions stay in the shared file only: keep them out of results/
-            hide_texts(result[set_name])
-    result["parse_ms_median"] = round(1000 * statistics.median(all_seconds), 2)
-    result["parse_ms_p90"] = round(1000 * statistics.quantiles(all_seconds, n=10)[-1], 2)
-    return result
+        predictions, seconds = asyncio.run(predict_side_by_side(models, examples))
+        for name in models:
+            all_seconds[name].extend(seconds[name])
+            scored = score(predictions[name])
+            scored["predictions"] = as_dicts(predictions[name])
+            if set_name == "dev":  # dev questions stay in the shared file only: keep them out of results/
+                hide_texts(scored)
+            results[name][set_name] = scored
+    for name, values in all_seconds.items():
+        results[name]["parse_ms_median"] = round(1000 * statistics.median(values), 2)
+        results[name]["parse_ms_p90"] = round(1000 * statistics.quantiles(values, n=10)[-1], 2)
+    return results
 
 
 def hide_texts(scored: Dict[str, object]) -> None:
@@ -226,10 +254,49 @@ def plot_confusion(results: Dict[str, Dict], sets: Sequence[str], path: Path) ->
     plt.close(figure)
 
 
+def with_thresholds(predictions: Sequence[Prediction], threshold: float, ambiguity: float) -> List[Prediction]:
+    """What FallbackClassifier would have answered with other thresholds (from the ranking)."""
+    changed = []
+    for p in predictions:
+        second = p.second_confidence
+        rejected = p.top_confidence < threshold or p.top_confidence - second < ambiguity
+        if p.predicted in ("nlu_fallback",) or p.predicted == p.top_intent:
+            predicted = "nlu_fallback" if rejected else p.top_intent
+        else:
+            predicted = p.predicted  # decided after the classifier (input guard)
+        changed.append(dataclasses.replace(p, predicted=predicted))
+    return changed
+
+
+def quick_look(sets: Dict[str, Labelled]) -> int:
+    """Train ours only and print the headline numbers (dev errors by intent names only)."""
+    with tempfile.TemporaryDirectory(prefix="bliss-eval-") as tmp:
+        model = train(OUR_CONFIG, NLU_DATA, Path(tmp), "ours")
+        for set_name, examples in sets.items():
+            predictions = asyncio.run(predict(model, examples))
+            for threshold in (0.3, 0.4, 0.5, 0.6):
+                for ambiguity in (0.05, 0.1, 0.2):
+                    s = score(with_thresholds(predictions, threshold, ambiguity))
+                    print(f"  {set_name} threshold {threshold} ambiguity {ambiguity}: in-scope "
+                          f"{s['in_scope_accuracy']} OOS rejection {s['oos_rejection_rate']} "
+                          f"OOS answered {len(s['oos_answered_with_faq'])}")
+            scored = score(predictions)
+            print(set_name, {k: scored[k] for k in ("in_scope_accuracy", "macro_f1", "oos_rejection_rate",
+                                                    "emergencies_recognised", "emergencies")})
+            print("  OOS answered with FAQ:", [e["intent"] for e in scored["oos_answered_with_faq"]])
+            for error in scored["errors"]:
+                shown = "" if set_name == "dev" else f"{error['text']!r}: "
+                print(f"  {shown}{error['expected']} -> {error['predicted']} ({error['confidence']}, top {error['top_intent']})")
+            low = [round(p.top_confidence, 2) for p in predictions if p.predicted == "nlu_fallback"]
+            print("  top confidence of the fallbacks:", low)
+    return 0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-cross-validation", action="store_true", help="skip the 5 fold trainings")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--only-ours", action="store_true", help="quick look while tuning: no default pipeline, no CV, nothing written")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     for noisy in ("rasa", "tensorflow", "absl"):
@@ -238,6 +305,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     started = time.perf_counter()
     sets = {"dev": read_dev_set(DEV_SET_PATH), "holdout": read_dev_set(HOLDOUT_PATH)}
+    if args.only_ours:
+        return quick_look(sets)
     report: Dict[str, object] = {
         "generated": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "command": "make eval",
@@ -246,9 +315,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     }
     with tempfile.TemporaryDirectory(prefix="bliss-eval-") as tmp:
         work = Path(tmp)
-        for name, config in PIPELINES.items():
-            (work / name).mkdir()
-            report["pipelines"][name] = evaluate_pipeline(config, sets, work / name, name)
+        report["pipelines"] = evaluate_pipelines(sets, work)
         if not args.no_cross_validation:
             (work / "cv").mkdir()
             report["cross_validation"] = cross_validate(OUR_CONFIG, work / "cv")

@@ -27,6 +27,7 @@ class Prediction:
     # The best intent the classifier ranked, even when FallbackClassifier answered nlu_fallback.
     top_intent: str
     top_confidence: float
+    second_confidence: float = 0.0
 
     @property
     def correct(self) -> bool:

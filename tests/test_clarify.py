@@ -1,0 +1,129 @@
+"""Close calls are asked, not guessed; a second miss offers the phone; two questions get two answers.
+
+Real Trackers carrying the parse data Rasa sends for nlu_fallback (FallbackClassifier puts
+nlu_fallback first and keeps the classifier's ranking after it).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa_sdk import Tracker
+
+from actions.answer_book import AnswerBook
+from actions.clarify import ActionClarify
+from actions.faq import ActionAnswerFaq
+from tests.conftest import make_tracker, run_action
+
+Ranking = List[Tuple[str, float]]
+
+
+def fallback_parse(text: str, ranking: Ranking) -> Dict[str, Any]:
+    """Parse data of a message FallbackClassifier sent to nlu_fallback (threshold 0.5)."""
+    fallback = {"name": "nlu_fallback", "confidence": 0.5}
+    ranked = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    return {"intent": fallback, "intent_ranking": [fallback] + ranked, "entities": [], "text": text}
+
+
+def fallback_tracker(
+    ranking: Ranking, text: str = "is it bad for me", previous_reply: Optional[str] = None,
+    channel: str = "rest",
+) -> Tracker:
+    """A conversation whose latest message fell back; `previous_reply` answered the message before."""
+    events: List[Dict[str, Any]] = [{"event": "action", "name": "action_listen"}]
+    if previous_reply:
+        earlier = fallback_parse("hmm", [("ask_dose", 0.3), ("ask_weight", 0.2)])
+        events += [
+            {"event": "user", "text": "hmm", "parse_data": earlier, "input_channel": channel},
+            {"event": "action", "name": previous_reply},
+            {"event": "bot", "text": "a reply"},
+            {"event": "action", "name": "action_listen"},
+        ]
+    parse_data = fallback_parse(text, ranking)
+    events.append({"event": "user", "text": text, "parse_data": parse_data, "input_channel": channel})
+    return Tracker(
+        sender_id="test-visitor", slots={}, latest_message=parse_data, events=events, paused=False,
+        followup_action=None, active_loop={}, latest_action_name="action_listen",
+    )
+
+
+CLOSE_CALL: Ranking = [("ask_side_effects", 0.46), ("ask_interactions", 0.41), ("out_of_scope", 0.08)]
+
+
+def test_close_call_between_two_questions_asks_did_you_mean(answer_book: AnswerBook) -> None:
+    messages = run_action(ActionClarify(), fallback_tracker(CLOSE_CALL))
+    assert len(messages) == 1
+    assert messages[0]["text"] == answer_book.message("did_you_mean")
+    assert messages[0]["buttons"] == [
+        {"title": answer_book.answers["ask_side_effects"].question, "payload": "/ask_side_effects"},
+        {"title": answer_book.answers["ask_interactions"].question, "payload": "/ask_interactions"},
+        {"title": answer_book.message("something_else_button"), "payload": "/out_of_scope"},
+    ]
+
+
+def test_clicking_a_did_you_mean_button_delivers_that_answer(answer_book: AnswerBook) -> None:
+    button = run_action(ActionClarify(), fallback_tracker(CLOSE_CALL))[0]["buttons"][1]
+    clicked = make_tracker(button["payload"].lstrip("/"), text=button["payload"])
+    messages = run_action(ActionAnswerFaq(), clicked)
+    assert messages[0]["text"] == answer_book.answers["ask_interactions"].text
+
+
+def test_emergency_among_the_best_two_is_never_offered_as_a_guess(answer_book: AnswerBook) -> None:
+    ranking = [("emergency", 0.45), ("ask_side_effects", 0.4)]
+    messages = run_action(ActionClarify(), fallback_tracker(ranking, "i took too much and feel weird"))
+    payloads = [button["payload"] for message in messages for button in message.get("buttons") or []]
+    assert messages[0]["text"] == answer_book.message("scope")
+    assert "/emergency" not in payloads
+
+
+def test_unsure_and_not_torn_between_two_questions_explains_the_scope(answer_book: AnswerBook) -> None:
+    ranking = [("ask_weight", 0.22), ("out_of_scope", 0.2), ("ask_dose", 0.15)]
+    messages = run_action(ActionClarify(), fallback_tracker(ranking, "qwerty"))
+    assert messages[0]["text"] == answer_book.message("scope")
+
+
+def test_two_weak_candidates_are_not_a_close_call(answer_book: AnswerBook) -> None:
+    ranking = [("ask_weight", 0.2), ("ask_dose", 0.19), ("out_of_scope", 0.18)]
+    messages = run_action(ActionClarify(), fallback_tracker(ranking, "blue"))
+    assert messages[0]["text"] == answer_book.message("scope")
+
+
+def test_second_miss_in_a_row_offers_the_clinic_phone(answer_book: AnswerBook) -> None:
+    messages = run_action(ActionClarify(), fallback_tracker(CLOSE_CALL, previous_reply="action_clarify"))
+    assert messages[0]["text"] == answer_book.message("still_not_understood")
+    assert answer_book.clinic.phone in messages[0]["text"]
+    assert messages[0]["buttons"][0]["url"] == answer_book.clinic.tel_uri
+
+
+def test_a_miss_after_an_answer_is_a_first_miss_again(answer_book: AnswerBook) -> None:
+    messages = run_action(ActionClarify(), fallback_tracker(CLOSE_CALL, previous_reply="action_answer_faq"))
+    assert messages[0]["text"] == answer_book.message("did_you_mean")
+
+
+def test_second_miss_by_sms_gives_the_phone_without_a_link_button(answer_book: AnswerBook) -> None:
+    tracker = fallback_tracker(CLOSE_CALL, previous_reply="action_clarify", channel="twilio_sms")
+    messages = run_action(ActionClarify(), tracker)
+    assert answer_book.clinic.phone in messages[0]["text"]
+    assert messages[0]["buttons"] == []
+
+
+def test_two_questions_in_one_message_get_both_answers_and_one_offer_to_call(answer_book: AnswerBook) -> None:
+    tracker = make_tracker("ask_addictive+ask_weight", "is it addictive and does it cause weight gain?")
+    messages = run_action(ActionAnswerFaq(), tracker)
+    texts = [message["text"] for message in messages]
+    assert texts == [
+        answer_book.answers["ask_addictive"].text,
+        answer_book.answers["ask_weight"].text,
+        answer_book.message("call_offer"),
+    ]
+    payloads = [button["payload"] for button in messages[-1]["buttons"]]
+    assert "/ask_addictive" not in payloads and "/ask_weight" not in payloads
+
+
+def test_two_questions_by_sms_fit_in_one_message(answer_book: AnswerBook) -> None:
+    tracker = make_tracker("ask_cost_insurance+ask_where_to_get", "cost and where to get it", "twilio_sms")
+    messages = run_action(ActionAnswerFaq(), tracker)
+    assert len(messages) == 1
+    text = messages[0]["text"]
+    assert answer_book.answers["ask_cost_insurance"].sms in text
+    assert answer_book.answers["ask_where_to_get"].sms in text
+    assert answer_book.clinic.phone in text

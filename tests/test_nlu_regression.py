@@ -1,0 +1,53 @@
+"""Regression guard: the trained model still understands our own held-out questions.
+
+tests/nlu/holdout.yml is hand-written and never in data/; the model (models/bliss.tar.gz, which
+`make test` trains) is loaded in-process. The targets and the comparison with Rasa's default
+pipeline are measured by `make eval`, not here.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from tests.conftest import MODEL_PATH
+from tools.dev_set import read_dev_set
+from tools.evaluate import HOLDOUT_PATH, to_prediction, training_examples
+from tools.nlu_metrics import Prediction, score
+
+MIN_IN_SCOPE_ACCURACY = 0.90
+
+
+def normalise(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+@pytest.fixture(scope="module")
+def holdout_predictions() -> List[Prediction]:
+    from rasa.core.agent import Agent
+
+    if not MODEL_PATH.exists():
+        pytest.fail(f"{MODEL_PATH} is missing: run `make train` (make test does it for you)")
+
+    async def parse_all() -> List[Prediction]:
+        agent = Agent.load(str(MODEL_PATH))
+        return [
+            to_prediction(text, expected, await agent.parse_message(text))
+            for text, expected in read_dev_set(HOLDOUT_PATH)
+        ]
+
+    return asyncio.run(parse_all())
+
+
+def test_holdout_questions_are_not_in_the_training_data() -> None:
+    training = {normalise(text) for text, _ in training_examples()}
+    assert [text for text, _ in read_dev_set(HOLDOUT_PATH) if normalise(text) in training] == []
+
+
+def test_in_scope_accuracy_on_the_holdout_stays_above_the_guard(holdout_predictions: List[Prediction]) -> None:
+    scored: Dict[str, object] = score(holdout_predictions)
+    assert scored["in_scope_messages"] >= 60
+    assert scored["in_scope_accuracy"] >= MIN_IN_SCOPE_ACCURACY, scored["errors"]
