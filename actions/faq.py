@@ -1,7 +1,7 @@
 """Answer a question about LDN with the staff-edited answer for the predicted intent.
 
-A two-question intent ("ask_addictive+ask_weight", see data/nlu/multi_question.yml) gets the
-answer to each of its parts.
+A message with two questions ("is it addictive and does it cause weight gain?") gets the answer
+to each: nlu_components/two_questions.py lists their intents in the parse data's `questions`.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from actions.answer_book import AnswerBook
 from actions.clinic_action import ClinicAction
 from actions.rendering import Message, scope_messages, several_answers_messages
 
-#: Joins the parts of a two-question intent (intent_split_symbol of the tokenizer in config.yml).
-INTENT_SPLIT_SYMBOL = "+"
+#: Parse-data key with the intents of a multi-question message (nlu_components/two_questions.py).
+QUESTIONS = "questions"
 
 
 class ActionAnswerFaq(ClinicAction):
@@ -24,8 +24,9 @@ class ActionAnswerFaq(ClinicAction):
         return "action_answer_faq"
 
     def reply(self, book: AnswerBook, tracker: Tracker, kind: str) -> List[Message]:
-        intent = str((tracker.latest_message.get("intent") or {}).get("name") or "")
-        answers = [book.answers[part] for part in intent.split(INTENT_SPLIT_SYMBOL) if part in book.answers]
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        questions = tracker.latest_message.get(QUESTIONS) or [intent]
+        answers = [book.answers[question] for question in questions if question in book.answers]
         if not answers:  # an intent with no answer (yet): explain what we can answer
             return scope_messages(book, kind)
         return several_answers_messages(book, answers, kind)

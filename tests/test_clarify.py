@@ -106,8 +106,15 @@ def test_second_miss_by_sms_gives_the_phone_without_a_link_button(answer_book: A
     assert messages[0]["buttons"] == []
 
 
+def two_questions_tracker(questions: List[str], text: str, channel: str = "rest") -> Tracker:
+    """The parse data QuestionCollector produces for a message with two questions."""
+    tracker = make_tracker(questions[0], text, channel)
+    tracker.latest_message["questions"] = questions
+    return tracker
+
+
 def test_two_questions_in_one_message_get_both_answers_and_one_offer_to_call(answer_book: AnswerBook) -> None:
-    tracker = make_tracker("ask_addictive+ask_weight", "is it addictive and does it cause weight gain?")
+    tracker = two_questions_tracker(["ask_addictive", "ask_weight"], "is it addictive and does it cause weight gain?")
     messages = run_action(ActionAnswerFaq(), tracker)
     texts = [message["text"] for message in messages]
     assert texts == [
@@ -120,7 +127,7 @@ def test_two_questions_in_one_message_get_both_answers_and_one_offer_to_call(ans
 
 
 def test_two_questions_by_sms_fit_in_one_message(answer_book: AnswerBook) -> None:
-    tracker = make_tracker("ask_cost_insurance+ask_where_to_get", "cost and where to get it", "twilio_sms")
+    tracker = two_questions_tracker(["ask_cost_insurance", "ask_where_to_get"], "cost? where to get it?", "twilio_sms")
     messages = run_action(ActionAnswerFaq(), tracker)
     assert len(messages) == 1
     text = messages[0]["text"]

@@ -59,20 +59,7 @@ def ruled_intents() -> Dict[str, Set[str]]:
 
 
 def test_domain_declares_exactly_the_product_intents(domain: dict) -> None:
-    singles = domain["intents"][: len(FAQ_INTENTS + CONVERSATION_INTENTS)]
-    assert singles == FAQ_INTENTS + CONVERSATION_INTENTS
-
-
-def test_two_question_intents_pair_faq_intents_and_are_answered_part_by_part(
-    domain: dict, examples: Dict[str, List[str]], ruled_intents: Dict[str, Set[str]]
-) -> None:
-    pairs = domain["intents"][len(FAQ_INTENTS + CONVERSATION_INTENTS):]
-    assert pairs, "the domain lists the two-question intents after the product intents"
-    for pair in pairs:
-        parts = pair.split("+")
-        assert len(parts) == 2 and set(parts) <= set(FAQ_INTENTS), pair
-        assert len(examples.get(pair, [])) >= 5, pair
-        assert ruled_intents.get(pair) == {"action_answer_faq"}, pair
+    assert domain["intents"] == FAQ_INTENTS + CONVERSATION_INTENTS
 
 
 @pytest.mark.parametrize("intent", FAQ_INTENTS)

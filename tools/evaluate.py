@@ -13,6 +13,7 @@ import dataclasses
 import asyncio
 import json
 import logging
+import os
 import statistics
 import tempfile
 import time
@@ -23,10 +24,11 @@ from tools.dev_set import DEV_SET_PATH, read_dev_set
 from tools.nlu_metrics import Prediction, as_dicts, label_for_f1, mean_of, score
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-OUR_CONFIG = PROJECT_DIR / "config.yml"
+OUR_CONFIG = Path(os.environ.get("EVAL_CONFIG") or PROJECT_DIR / "config.yml")  # another config while tuning
 DEFAULT_CONFIG = PROJECT_DIR / "eval" / "default_pipeline_config.yml"
 NLU_DATA = PROJECT_DIR / "data" / "nlu"
 HOLDOUT_PATH = PROJECT_DIR / "tests" / "nlu" / "holdout.yml"
+TWO_QUESTIONS_PATH = PROJECT_DIR / "tests" / "nlu" / "two_questions.yml"
 RESULTS_DIR = PROJECT_DIR / "results"
 FOLDS = 5
 SEED = 20261125
@@ -94,6 +96,35 @@ def to_prediction(text: str, expected: str, parsed: Dict) -> Prediction:
     )
 
 
+def read_two_questions(path: Path = TWO_QUESTIONS_PATH) -> List[Tuple[str, List[str]]]:
+    import yaml
+
+    return [(row["text"], list(row["questions"])) for row in yaml.safe_load(path.read_text(encoding="utf-8"))]
+
+
+def questions_answered(parsed: Dict) -> List[str]:
+    """The intents action_answer_faq answers for this parse (several for a multi-question message)."""
+    return list(parsed.get("questions") or [(parsed.get("intent") or {}).get("name")])
+
+
+async def score_two_questions(models: Dict[str, Path]) -> Dict[str, Dict[str, object]]:
+    """Share of two-question messages whose both questions are answered, per model."""
+    from rasa.core.agent import Agent
+
+    rows = read_two_questions()
+    results: Dict[str, Dict[str, object]] = {}
+    for name, model in models.items():
+        agent = Agent.load(str(model))
+        answered = [(text, questions_answered(await agent.parse_message(text)), expected) for text, expected in rows]
+        both = sum(set(got) == set(expected) for _, got, expected in answered)
+        results[name] = {
+            "messages": len(rows),
+            "both_answered_rate": round(both / len(rows), 4),
+            "answers": [{"text": t, "answered": g, "expected": e} for t, g, e in answered],
+        }
+    return results
+
+
 def training_examples() -> Labelled:
     from rasa.shared.nlu.training_data.loading import load_data
 
@@ -141,7 +172,7 @@ def evaluate_pipelines(sets: Dict[str, Labelled], work: Path) -> Dict[str, Dict[
         started = time.perf_counter()
         models[name] = train(config, NLU_DATA, work / name, name)
         results[name] = {
-            "config": str(config.relative_to(PROJECT_DIR)),
+            "config": str(config.relative_to(PROJECT_DIR)) if config.is_relative_to(PROJECT_DIR) else str(config),
             "train_seconds": round(time.perf_counter() - started, 1),
         }
     all_seconds: Dict[str, List[float]] = {name: [] for name in models}
@@ -154,6 +185,8 @@ def evaluate_pipelines(sets: Dict[str, Labelled], work: Path) -> Dict[str, Dict[
             if set_name == "dev":  # dev questions stay in the shared file only: keep them out of results/
                 hide_texts(scored)
             results[name][set_name] = scored
+    for name, scored in asyncio.run(score_two_questions(models)).items():
+        results[name]["two_questions"] = scored
     for name, values in all_seconds.items():
         results[name]["parse_ms_median"] = round(1000 * statistics.median(values), 2)
         results[name]["parse_ms_p90"] = round(1000 * statistics.quantiles(values, n=10)[-1], 2)
@@ -178,6 +211,8 @@ def comparison(results: Dict[str, Dict], sets: Sequence[str]) -> Dict[str, Dict[
         for key in ("in_scope_accuracy", "macro_f1", "oos_rejection_rate"):
             a, b = ours[set_name][key], theirs[set_name][key]
             rows[f"{set_name}.{key}"] = {"ours": a, "rasa_default": b, "ratio": ratio(a, b)}
+    a, b = ours["two_questions"]["both_answered_rate"], theirs["two_questions"]["both_answered_rate"]
+    rows["two_questions.both_answered_rate"] = {"ours": a, "rasa_default": b, "ratio": ratio(a, b)}
     for key in ("parse_ms_median", "parse_ms_p90", "train_seconds"):
         rows[key] = {"ours": ours[key], "rasa_default": theirs[key], "ratio": ratio(ours[key], theirs[key])}
     return rows
@@ -289,6 +324,7 @@ def quick_look(sets: Dict[str, Labelled]) -> int:
                 print(f"  {shown}{error['expected']} -> {error['predicted']} ({error['confidence']}, top {error['top_intent']})")
             low = [round(p.top_confidence, 2) for p in predictions if p.predicted == "nlu_fallback"]
             print("  top confidence of the fallbacks:", low)
+        print("two questions:", asyncio.run(score_two_questions({"ours": model}))["ours"])
     return 0
 
 
