@@ -76,7 +76,11 @@ class AnswersFileError(ValueError):
         super().__init__(f"{path}: " + "; ".join(problems))
 
 
-REQUIRED_MESSAGES = ("call_offer", "call_button", "scope", "help", "contact", "emergency", "service_unavailable")
+REQUIRED_MESSAGES = (
+    "call_offer", "call_button", "scope", "help", "contact", "emergency", "service_unavailable",
+    # the SMS channel's carrier keyword replies (channels/sms_keywords.py)
+    "sms_opt_out", "sms_opt_in", "sms_help", "sms_media_only",
+)
 ANSWER_FIELDS = ("question", "topic", "text", "sms", "follow_ups", "source")
 
 
