@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator, List
 
 import pytest
+import yaml
 
 from actions.answer_book import AnswerBook
 from actions.sms_text import sms_size
@@ -14,7 +14,15 @@ from channels.sms_rendering import SMS_MAX_CHARACTERS, SMS_MAX_SEGMENTS, options
 from tests.assistant import RunningAssistant, start_assistant
 from tests.conftest import MODEL_PATH
 from tests.test_rest_end_to_end import CLINIC_FAQ
-from tests.twilio_client import PUBLIC_URL, TwilioClient, twiml_messages, user_texts, write_sms_credentials
+from tests.twilio_client import (
+    PUBLIC_URL,
+    SMS_CHANNEL,
+    TwilioClient,
+    twiml_messages,
+    user_texts,
+    write_sms_credentials,
+)
+from tools.servers import RASA_READY_PATH, Server, free_port, start_rasa_server, wait_until_ready, write_endpoints
 
 _numbers = itertools.count(1)
 
@@ -206,3 +214,49 @@ def test_the_opt_out_survives_a_restart_of_the_server(sms: SmsAssistant, answer_
     assert sms.ask(phone, "What is LDN?") == []
     assert sms.ask(phone, "START") == [answer_book.message("sms_opt_in", "sms")]
     assert answer_book.answers["ask_what_is_ldn"].sms in sms.ask(phone, "What is LDN?")[0]
+
+
+def start_sms_server(sms: SmsAssistant, name: str, settings: dict, env: dict) -> Server:
+    """Another Rasa server (same action server) with other SMS settings."""
+    work_dir = sms.assistant.work_dir / name
+    work_dir.mkdir()
+    credentials = yaml.safe_load(write_sms_credentials(work_dir).read_text(encoding="utf-8"))
+    credentials[SMS_CHANNEL] = {"store_path": str(work_dir / "sms.db"), **settings}
+    (work_dir / "credentials.yml").write_text(yaml.safe_dump(credentials), encoding="utf-8")
+    endpoints = write_endpoints(work_dir / "endpoints.yml", f"{sms.assistant.actions.url}/webhook", work_dir / "rasa.db")
+    server = start_rasa_server(
+        free_port(), endpoints, work_dir / "rasa_server.log", credentials=work_dir / "credentials.yml", env=env
+    )
+    try:
+        wait_until_ready(server, RASA_READY_PATH)
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
+def test_without_token_and_url_every_request_is_refused(sms: SmsAssistant) -> None:
+    unset = {"TWILIO_AUTH_TOKEN": "", "TWILIO_WEBHOOK_URL": "", "SMS_VALIDATE_SIGNATURE": ""}
+    server = start_sms_server(sms, "unconfigured", {}, unset)
+    try:
+        client = TwilioClient(f"{server.url}/webhooks/twilio_sms/webhook")
+        assert client.post(client.message_params(new_phone(), "What is LDN?")).status_code == 403
+        assert "refuses every request (403) until TWILIO_AUTH_TOKEN and TWILIO_WEBHOOK_URL" in server.log_text()
+    finally:
+        server.stop()
+
+
+def test_the_development_switch_accepts_unsigned_requests_and_says_so_loudly(
+    sms: SmsAssistant, answer_book: AnswerBook
+) -> None:
+    server = start_sms_server(sms, "development", {}, {"SMS_VALIDATE_SIGNATURE": "false", "TWILIO_AUTH_TOKEN": ""})
+    try:
+        client = TwilioClient(f"{server.url}/webhooks/twilio_sms/webhook")
+        response = client.post(client.message_params(new_phone(), "What is LDN?"), signature=None)
+        assert response.status_code == 200
+        assert answer_book.answers["ask_what_is_ldn"].sms in twiml_messages(response)[0]
+        log = server.log_text()
+        assert "WARNING" in log and "SMS SIGNATURE VALIDATION IS OFF" in log
+        assert "Accepting an UNSIGNED SMS request" in log
+    finally:
+        server.stop()
