@@ -155,7 +155,11 @@ class TwilioSmsInput(InputChannel):
             if not self.is_signed(request, params):
                 logger.warning("Refused an SMS request without a valid X-Twilio-Signature (403)")
                 return response.text("Forbidden: missing or invalid X-Twilio-Signature.", status=403)
-            reply = await self.handle(on_new_message, params)
+            try:
+                reply = await self.handle(on_new_message, params)
+            except Exception:  # e.g. the SMS store cannot be written: still a 200 with the apology, never a 500
+                logger.exception("SMS request failed before the turn")
+                reply = twiml([to_gsm7(answer_store().current().message("service_unavailable", "sms"))])
             return response.text(reply, content_type="application/xml")
 
         return webhook

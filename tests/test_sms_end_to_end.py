@@ -246,17 +246,33 @@ def test_without_token_and_url_every_request_is_refused(sms: SmsAssistant) -> No
         server.stop()
 
 
-def test_the_development_switch_accepts_unsigned_requests_and_says_so_loudly(
-    sms: SmsAssistant, answer_book: AnswerBook
-) -> None:
+@pytest.fixture(scope="module")
+def development_server(sms: SmsAssistant) -> Iterator[Server]:
+    """A Rasa server with SMS_VALIDATE_SIGNATURE=false and no token (local development)."""
     server = start_sms_server(sms, "development", {}, {"SMS_VALIDATE_SIGNATURE": "false", "TWILIO_AUTH_TOKEN": ""})
-    try:
-        client = TwilioClient(f"{server.url}/webhooks/twilio_sms/webhook")
-        response = client.post(client.message_params(new_phone(), "What is LDN?"), signature=None)
-        assert response.status_code == 200
-        assert answer_book.answers["ask_what_is_ldn"].sms in twiml_messages(response)[0]
-        log = server.log_text()
-        assert "WARNING" in log and "SMS SIGNATURE VALIDATION IS OFF" in log
-        assert "Accepting an UNSIGNED SMS request" in log
-    finally:
-        server.stop()
+    yield server
+    server.stop()
+
+
+def test_the_development_switch_accepts_unsigned_requests_and_says_so_loudly(
+    development_server: Server, answer_book: AnswerBook
+) -> None:
+    client = TwilioClient(f"{development_server.url}/webhooks/twilio_sms/webhook")
+    response = client.post(client.message_params(new_phone(), "What is LDN?"), signature=None)
+    assert response.status_code == 200
+    assert answer_book.answers["ask_what_is_ldn"].sms in twiml_messages(response)[0]
+    log = development_server.log_text()
+    assert "WARNING" in log and "SMS SIGNATURE VALIDATION IS OFF" in log
+    assert "Accepting an UNSIGNED SMS request" in log
+
+
+def test_a_broken_sms_store_still_gets_a_200_with_the_apology(
+    development_server: Server, sms: SmsAssistant, answer_book: AnswerBook
+) -> None:
+    store = sms.assistant.work_dir / "development" / "sms.db"
+    store.unlink()
+    store.mkdir()  # SQLite cannot open a directory: every store call now fails
+    client = TwilioClient(f"{development_server.url}/webhooks/twilio_sms/webhook")
+    response = client.post(client.message_params(new_phone(), "What is LDN?"), signature=None)
+    assert response.status_code == 200
+    assert twiml_messages(response) == [answer_book.message("service_unavailable", "sms")]
