@@ -13,7 +13,7 @@ export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help setup spacy train run shell test validate test-core test-py clean
+.PHONY: help setup spacy train run shell test validate test-core test-py clean sms-faq
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -61,3 +61,6 @@ eval: $(SPACY_PIPELINE)/meta.json ## Benchmark our NLU against Rasa's default pi
 
 clean: ## Remove the trained model, the spaCy pipeline and the local conversation store
 	rm -rf models .cache var results/core
+
+sms-faq: $(MODEL) ## Send the clinic's four FAQ questions by SMS (signed); print the TwiML and sizes to results/sms_faq.md
+	$(PY) -m tools.sms_faq
