@@ -19,6 +19,8 @@ from actions.clinic_action import ClinicAction
 from actions.rendering import Message, did_you_mean_messages, scope_messages, still_not_understood_messages
 
 FALLBACK_INTENT = "nlu_fallback"
+#: Parse-data key set by nlu_components/input_guard.py on messages it refused to classify.
+INPUT_GUARD = "input_guard"
 #: The two candidates must together hold at least this much of the confidence: the model is
 #: sure it is one of the two, unsure which (below it the message is more likely out of scope).
 PAIR_CONFIDENCE = 0.5
@@ -31,7 +33,11 @@ def close_call(book: AnswerBook, parse_data: Dict[str, Any]) -> Optional[List[An
 
     Only questions with an answer qualify (ask_* intents): never emergency, symptoms_worse or
     small talk; if one of those is among the best two, it is not a close call between questions.
+    A message the input guard refused (empty, emoji only, too long) or with no word in it (a bare
+    number) is not a question at all, whatever the classifier ranked for it.
     """
+    if parse_data.get(INPUT_GUARD) or not any(c.isalpha() for c in str(parse_data.get("text") or "")):
+        return None
     ranking = [r for r in parse_data.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
     best_two = ranking[:2]
     if len(best_two) < 2:

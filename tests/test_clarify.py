@@ -87,6 +87,13 @@ def test_two_weak_candidates_are_not_a_close_call(answer_book: AnswerBook) -> No
     assert messages[0]["text"] == answer_book.message("scope")
 
 
+def test_refused_or_wordless_input_explains_the_scope_even_on_a_close_call(answer_book: AnswerBook) -> None:
+    guarded = fallback_tracker(CLOSE_CALL, "pain " * 300)
+    guarded.latest_message["input_guard"] = "longer than 1000 characters"
+    for tracker in (guarded, fallback_tracker(CLOSE_CALL, "7")):
+        assert run_action(ActionClarify(), tracker)[0]["text"] == answer_book.message("scope")
+
+
 def test_second_miss_in_a_row_offers_the_clinic_phone(answer_book: AnswerBook) -> None:
     messages = run_action(ActionClarify(), fallback_tracker(CLOSE_CALL, previous_reply="action_clarify"))
     assert messages[0]["text"] == answer_book.message("still_not_understood")
