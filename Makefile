@@ -12,6 +12,9 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
+# No training cache: it fingerprints SpacyNLP by its model path, so after an edit of
+# nlu_pipeline/drug_names.yml it reused features computed with the old lemmas.
+export RASA_MAX_CACHE_SIZE ?= 0
 
 .PHONY: help setup spacy train run shell test validate test-core test-py clean sms-faq
 

@@ -334,6 +334,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--only-ours", action="store_true", help="quick look while tuning: no default pipeline, no CV, nothing written")
     args = parser.parse_args(argv)
+    # Rasa's training cache fingerprints SpacyNLP by its model path, not by the pipeline on disk:
+    # after a drug-name edit it would reuse features computed with the old lemmas.
+    os.environ["RASA_MAX_CACHE_SIZE"] = "0"
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     for noisy in ("rasa", "tensorflow", "absl"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
