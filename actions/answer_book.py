@@ -163,7 +163,11 @@ def load_answer_book(path: Path, intents: Optional["ProjectIntents"] = None) -> 
     return parse_answer_book(source, path, intents)
 
 
-Stamp = Tuple[int, int, int, int]
+Stamp = Tuple[int, int, int, int]  # inode, modification time, change time (ns), size
+#: An editor that saves in place (truncate, then write) leaves the file empty or half written for a
+#: moment. A broken file younger than this is refused without logging and checked again on the next
+#: request; the error is logged once when it stays.
+SAVE_SETTLE_SECONDS = 1.0
 
 
 class AnswerStore:
@@ -227,20 +231,28 @@ class AnswerStore:
         settled, source, read_error = self._read_settled(stamp)
         if settled is None and source is None and not read_error:
             return  # being written right now: the next request reads the finished file
-        self._stamp = settled
         try:
             if source is None:
                 raise AnswersFileError(self.path, [f"line 1, column 1: the file cannot be read ({read_error})"])
             book = parse_answer_book(source, self.path)
         except AnswersFileError as error:
             self.last_error = error
+            if self._book is not None and self._just_written(settled):
+                return  # maybe a save in progress: checked again on the next request, logged if it stays
+            self._stamp = settled
             served = "keeping the last good answers" if self._book else "no answers to serve"
             logger.error("Answers file refused (%s). To fix:\n  %s", served, "\n  ".join(error.lines()))
             return
+        self._stamp = settled
         if self._book is not None:
             logger.info("Answers reloaded from %s (%d answers)", display_path(self.path), len(book.answers))
         self._book = book
         self.last_error = None
+
+    @staticmethod
+    def _just_written(stamp: Optional[Stamp]) -> bool:
+        """Saved less than SAVE_SETTLE_SECONDS ago: an editor saving in place may not have finished."""
+        return stamp is not None and time.time_ns() - stamp[1] < SAVE_SETTLE_SECONDS * 1e9
 
 
 _stores: Dict[Path, AnswerStore] = {}

@@ -10,22 +10,12 @@ from typing import List
 import pytest
 
 from actions.answer_book import DEFAULT_ANSWERS_PATH, AnswerStore
+from tests.answer_files import age, write_in_place
 
 GOOD = DEFAULT_ANSWERS_PATH.read_text(encoding="utf-8")
 OLD_START = "A common dose of low-dose naltrexone"
 NEW_START = "Edited by staff: a common dose of low-dose naltrexone"
 EDITED = GOOD.replace(OLD_START, NEW_START).replace("Would you like to talk to someone?", "Want to talk to a person?")
-
-
-def write_in_place(path: Path, source: str, chunks: int = 1) -> None:
-    """Like an editor that truncates the file and writes it again (not an atomic rename)."""
-    data = source.encode("utf-8")
-    size = max(1, -(-len(data) // chunks))
-    with path.open("r+b") as file:
-        file.truncate(0)
-        for start in range(0, len(data), size):
-            file.write(data[start:start + size])
-            file.flush()
 
 
 @pytest.fixture
@@ -68,6 +58,9 @@ def test_a_bad_edit_is_logged_once_however_many_requests_follow(
     store.current()
     write_in_place(answers, GOOD.replace('question: "What dose of LDN is used?"', 'question: ""'))
     with caplog.at_level(logging.ERROR, logger="actions.answer_book"):
+        assert store.current().answers["ask_dose"].question == "What dose of LDN is used?"
+        assert not caplog.records, "a save that may still be in progress is not logged yet"
+        age(answers)  # the broken file stays: the next request logs it
         for _ in range(5):
             assert store.current().answers["ask_dose"].question == "What dose of LDN is used?"
     refusals = [record for record in caplog.records if "Answers file refused" in record.getMessage()]
