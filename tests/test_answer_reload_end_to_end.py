@@ -115,7 +115,7 @@ def test_concurrent_requests_during_reloads_get_a_complete_old_or_new_answer(
     for asker in askers:
         asker.start()
     saves = 0
-    while len(replies) + len(failures) < 120:  # repeated saves while 20 visitors keep asking
+    while len(replies) + len(failures) < 80:  # repeated saves while 20 visitors keep asking
         write_in_place(answers_copy, versions["new" if saves % 2 == 0 else "old"], chunks=4)
         saves += 1
         threading.Event().wait(0.05)
