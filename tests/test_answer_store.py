@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -107,3 +108,23 @@ def test_concurrent_readers_during_repeated_in_place_saves_get_a_whole_old_or_ne
     assert set(seen) <= {"old", "new"}
     assert "new" in seen and "old" in seen
     assert final.answers["ask_dose"].text.startswith(NEW_START)
+
+
+def test_a_save_by_rename_is_served(answers: Path) -> None:
+    """Editors that write a new file and rename it over the old one (a new inode)."""
+    store = AnswerStore(answers)
+    store.current()
+    fresh = answers.with_name("answers.yml.tmp")
+    fresh.write_text(EDITED, encoding="utf-8")
+    os.replace(fresh, answers)
+    assert store.current().answers["ask_dose"].text.startswith(NEW_START)
+
+
+def test_a_deleted_file_keeps_the_last_good_answers(answers: Path) -> None:
+    store = AnswerStore(answers)
+    store.current()
+    answers.unlink()
+    assert store.current().answers["ask_dose"].text.startswith(OLD_START)
+    assert "the file cannot be read" in store.last_error.problems[0]
+    answers.write_text(EDITED, encoding="utf-8")
+    assert store.current().answers["ask_dose"].text.startswith(NEW_START)
