@@ -134,7 +134,8 @@ def parse_answer_book(source: str, path: Path, intents: Optional["ProjectIntents
     and which must be present, so a file cut short is refused.
     """
     # Imported here: the rules render the SMS as sent, and rendering imports this module.
-    from actions.answer_schema import SourceMap, check_answers, project_intents
+    from actions.answer_schema import check_answers, project_intents
+    from actions.yaml_source import SourceMap
 
     loader = yaml.SafeLoader(source)
     try:
