@@ -208,8 +208,8 @@ def comparison(results: Dict[str, Dict], sets: Sequence[str]) -> Dict[str, Dict[
     ours, theirs = results["ours"], results["rasa_default"]
     rows: Dict[str, Dict[str, object]] = {}
     for set_name in sets:
-        for key in ("in_scope_accuracy", "macro_f1", "oos_rejection_rate"):
-            a, b = ours[set_name][key], theirs[set_name][key]
+        for key in ("in_scope_accuracy", "macro_f1", "oos_rejection_rate", "wrong_answer_rate"):
+            a, b = ours[set_name].get(key), theirs[set_name].get(key)
             rows[f"{set_name}.{key}"] = {"ours": a, "rasa_default": b, "ratio": ratio(a, b)}
     a, b = ours["two_questions"]["both_answered_rate"], theirs["two_questions"]["both_answered_rate"]
     rows["two_questions.both_answered_rate"] = {"ours": a, "rasa_default": b, "ratio": ratio(a, b)}
@@ -356,6 +356,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return quick_look(sets)
     if args.render_only:
         report = json.loads((args.out / "eval.json").read_text(encoding="utf-8"))
+        rescore(report)
         write_report_files(report, args.out)
         return 0
     report: Dict[str, object] = {
@@ -377,6 +378,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     (args.out / "eval.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     write_report_files(report, args.out)
     return 0
+
+
+def rescore(report: Dict[str, object]) -> None:
+    """Recompute the scores from the stored predictions (after a new metric was added)."""
+    for name, result in report["pipelines"].items():
+        for set_name in report["sets"]:
+            stored = result[set_name]["predictions"]
+            scored = score([Prediction(**row) for row in stored])
+            scored["predictions"] = stored
+            if set_name == "dev":
+                hide_texts(scored)
+            result[set_name] = scored
+    report["comparison"] = comparison(report["pipelines"], list(report["sets"]))
+    (RESULTS_DIR / "eval.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 def write_report_files(report: Dict[str, object], out: Path) -> None:

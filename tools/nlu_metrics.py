@@ -54,7 +54,7 @@ def score(predictions: Sequence[Prediction]) -> Dict[str, object]:
         "messages": len(predictions),
         "in_scope_messages": len(in_scope),
         "in_scope_accuracy": _ratio(sum(p.correct for p in in_scope), len(in_scope)),
-        "macro_f1": float(
+        "macro_f1": round(float(
             f1_score(
                 [label_for_f1(p.expected) for p in predictions],
                 [label_for_f1(p.predicted) for p in predictions],
@@ -62,9 +62,12 @@ def score(predictions: Sequence[Prediction]) -> Dict[str, object]:
                 average="macro",
                 zero_division=0,
             )
-        ) if predictions else None,
+        ), 4) if predictions else None,
         "oos_messages": len(oos),
         "oos_rejection_rate": _ratio(sum(p.predicted in REJECTIONS for p in oos), len(oos)),
+        # A confident wrong answer (not a rejection, not right) is worse than "I'm not sure".
+        "wrong_answer_rate": _ratio(sum(not p.correct and p.predicted not in REJECTIONS for p in predictions),
+                                    len(predictions)),
         "emergencies": len(emergencies),
         "emergencies_recognised": sum(p.predicted == EMERGENCY for p in emergencies),
         "all_emergencies_recognised": all(p.predicted == EMERGENCY for p in emergencies),
