@@ -36,7 +36,7 @@ $(MODEL): $(TRAINING_INPUTS)
 
 train: $(MODEL) ## Train the model (only when data, config or the spaCy pipeline changed)
 
-run: $(MODEL) ## Start the assistant: action server + Rasa server (REST, socket.io) on loopback
+run: $(MODEL) ## Start the assistant on loopback: action server, Rasa server (REST, socket.io), demo page :8080
 	$(PY) -m tools.serve
 
 shell: $(MODEL) ## Chat with the assistant in the terminal
@@ -56,3 +56,16 @@ test: validate test-core test-py ## Everything: validation, test stories, pytest
 
 clean: ## Remove the trained model, the spaCy pipeline and the local conversation store
 	rm -rf models .cache var results/core
+
+# --- Website chat widget (issue 7) ---------------------------------------------------------------
+# rasa-webchat from npm (pinned by web/package-lock.json), served by tools/web_server.py; no CDN.
+WEBCHAT := web/node_modules/rasa-webchat/lib/index.js
+
+$(WEBCHAT): web/package.json web/package-lock.json
+	cd web && npm ci
+	touch $@
+
+.PHONY: web
+web: $(WEBCHAT) ## Install the chat widget (rasa-webchat) from npm into web/node_modules
+
+run test-py: $(WEBCHAT)

@@ -9,6 +9,7 @@ import requests
 
 from tools.servers import (
     ACTION_READY_PATH,
+    DEFAULT_CREDENTIALS,
     RASA_READY_PATH,
     Server,
     free_port,
@@ -49,7 +50,9 @@ def reply_buttons(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return [button for message in messages for button in message.get("buttons", []) or []]
 
 
-def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> RunningAssistant:
+def start_assistant(
+    work_dir: Path, env: Optional[Dict[str, str]] = None, credentials: Path = DEFAULT_CREDENTIALS
+) -> RunningAssistant:
     """Start the action server and the Rasa server with their own ports, endpoints and SQLite file."""
     work_dir.mkdir(parents=True, exist_ok=True)
     action_port, rasa_port = free_port(), free_port()
@@ -57,7 +60,7 @@ def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> Run
         work_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work_dir / "rasa.db"
     )
     actions = start_action_server(action_port, work_dir / "action_server.log", env=env)
-    rasa = start_rasa_server(rasa_port, endpoints, work_dir / "rasa_server.log", env=env)
+    rasa = start_rasa_server(rasa_port, endpoints, work_dir / "rasa_server.log", credentials=credentials, env=env)
     try:
         wait_until_ready(actions, ACTION_READY_PATH)
         wait_until_ready(rasa, RASA_READY_PATH)

@@ -60,6 +60,25 @@ def write_endpoints(path: Path, action_url: str, tracker_db: Path) -> Path:
     return path
 
 
+SOCKETIO_CHANNEL = "channels.socketio.ClinicSocketIOInput"
+
+
+def page_origins(port: int) -> List[str]:
+    """The origins a browser sends for a page served on this loopback port."""
+    return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+
+
+def write_credentials(path: Path, allowed_origins: Sequence[str], keep_configured: bool = False) -> Path:
+    """credentials.yml with the socket.io channel accepting `allowed_origins` (plus the configured ones if asked)."""
+    credentials = yaml.safe_load(DEFAULT_CREDENTIALS.read_text(encoding="utf-8"))
+    socketio = credentials.setdefault(SOCKETIO_CHANNEL, {}) or {}
+    configured = list(socketio.get("allowed_origins") or []) if keep_configured else []
+    socketio["allowed_origins"] = list(dict.fromkeys([*configured, *allowed_origins]))
+    credentials[SOCKETIO_CHANNEL] = socketio
+    path.write_text(yaml.safe_dump(credentials, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def _spawn(name: str, command: Sequence[str], url: str, log_path: Path, env: Optional[Dict[str, str]]) -> Server:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_file = log_path.open("a", encoding="utf-8")
