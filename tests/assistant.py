@@ -9,13 +9,14 @@ import requests
 
 from tools.servers import (
     ACTION_READY_PATH,
-    DEFAULT_CREDENTIALS,
     RASA_READY_PATH,
     Server,
     free_port,
+    page_origins,
     start_action_server,
     start_rasa_server,
     wait_until_ready,
+    write_credentials,
     write_endpoints,
 )
 
@@ -25,6 +26,7 @@ class RunningAssistant:
     rasa: Server
     actions: Server
     work_dir: Path
+    page_port: int  # the socket.io channel accepts pages served on this port (tests/test_web_widget.py)
 
     @property
     def rest_url(self) -> str:
@@ -50,15 +52,18 @@ def reply_buttons(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return [button for message in messages for button in message.get("buttons", []) or []]
 
 
-def start_assistant(
-    work_dir: Path, env: Optional[Dict[str, str]] = None, credentials: Path = DEFAULT_CREDENTIALS
-) -> RunningAssistant:
-    """Start the action server and the Rasa server with their own ports, endpoints and SQLite file."""
+def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> RunningAssistant:
+    """Start the action server and the Rasa server with their own ports, endpoints and SQLite file.
+
+    The socket.io channel accepts the origin of a web page on `page_port` (reserved here,
+    for the browser tests' demo page) and no other.
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
-    action_port, rasa_port = free_port(), free_port()
+    action_port, rasa_port, page_port = free_port(), free_port(), free_port()
     endpoints = write_endpoints(
         work_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work_dir / "rasa.db"
     )
+    credentials = write_credentials(work_dir / "credentials.yml", page_origins(page_port))
     actions = start_action_server(action_port, work_dir / "action_server.log", env=env)
     rasa = start_rasa_server(rasa_port, endpoints, work_dir / "rasa_server.log", credentials=credentials, env=env)
     try:
@@ -68,4 +73,4 @@ def start_assistant(
         rasa.stop()
         actions.stop()
         raise
-    return RunningAssistant(rasa, actions, work_dir)
+    return RunningAssistant(rasa, actions, work_dir, page_port)

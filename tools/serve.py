@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tools.servers import (
     ACTION_READY_PATH,
+    DEFAULT_CORS,
     PROJECT_DIR,
     RASA_READY_PATH,
     page_origins,
@@ -46,7 +47,11 @@ def main() -> None:
         servers.append(action_server)
         credentials = write_credentials(PROJECT_DIR / "var" / "credentials.yml", page_origins(web_port), True)
         rasa_server = start_rasa_server(
-            rasa_port, PROJECT_DIR / "endpoints.yml", log_dir / "rasa_server.log", credentials=credentials
+            rasa_port,
+            PROJECT_DIR / "endpoints.yml",
+            log_dir / "rasa_server.log",
+            credentials=credentials,
+            cors=list(dict.fromkeys([*DEFAULT_CORS, *page_origins(web_port)])),
         )
         servers.append(rasa_server)
         print(f"Starting (logs in {log_dir.relative_to(PROJECT_DIR)}/) ...", flush=True)

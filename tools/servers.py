@@ -18,6 +18,8 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_DIR / "models" / "bliss.tar.gz"
 DEFAULT_CREDENTIALS = PROJECT_DIR / "credentials.yml"
+#: Origins allowed to call the REST API from a browser (Rasa's --cors): the demo page of `make run`.
+DEFAULT_CORS = ("http://localhost:8080", "http://127.0.0.1:8080")
 QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
 
 
@@ -104,7 +106,7 @@ def start_rasa_server(
     log_path: Path,
     model: Path = DEFAULT_MODEL,
     credentials: Path = DEFAULT_CREDENTIALS,
-    cors: Sequence[str] = ("http://localhost:8080", "http://127.0.0.1:8080"),
+    cors: Sequence[str] = DEFAULT_CORS,
     env: Optional[Dict[str, str]] = None,
 ) -> Server:
     command = [
