@@ -12,7 +12,7 @@
       socketUrl: socketUrl,
       socketPath: "/socket.io/",
       title: title,
-      subtitle: "Questions about low-dose naltrexone (LDN)",
+      subtitle: "Questions about low-dose naltrexone",
       inputTextFieldHint: "Ask a question about LDN...",
       initPayload: "/greet",
       // "session": the conversation survives reloads and is forgotten when the tab closes
