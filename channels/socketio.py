@@ -21,6 +21,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncServer
 
 from actions.answer_book import answer_store
@@ -37,6 +38,24 @@ def widget_button(button: Dict[Text, Any]) -> Dict[Text, Any]:
     if button.get("type") == "web_url" and button.get("url"):
         return {"type": "web_url", "title": button["title"], "url": button["url"]}
     return {"content_type": "text", "title": button["title"], "payload": button.get("payload", button["title"])}
+
+
+class OriginCheckingSocketBlueprint(SocketBlueprint):
+    """Attaches socket.io and leaves its CORS headers to engine.io alone.
+
+    Without this, the Rasa server's --cors (sanic-cors) adds a second
+    Access-Control-Allow-Origin header to socket.io responses when an origin is in
+    both lists, and browsers refuse a response with two.
+    """
+
+    def register(self, app: Any, options: Dict[Text, Any]) -> None:
+        super().register(app, options)
+        socketio_path = "/" + self.ctx.socketio_path.strip("/")
+
+        @app.middleware("request")
+        async def engineio_sets_cors_headers(request: Request) -> None:
+            if request.path.rstrip("/") == socketio_path:
+                setattr(request.ctx, SANIC_CORS_EVALUATED, "1")
 
 
 class ClinicSocketIOOutput(SocketIOOutput):
@@ -114,7 +133,7 @@ class ClinicSocketIOInput(SocketIOInput):
         # engine.io checks the Origin header of every request (polling and the websocket
         # upgrade) against this list, answers others with 400, and sets the CORS headers.
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins)
-        socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        socketio_webhook = OriginCheckingSocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         base_connect = self._connect_handler()
 

@@ -55,8 +55,8 @@ def reply_buttons(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> RunningAssistant:
     """Start the action server and the Rasa server with their own ports, endpoints and SQLite file.
 
-    The socket.io channel accepts the origin of a web page on `page_port` (reserved here,
-    for the browser tests' demo page) and no other.
+    The socket.io channel (and --cors, as `make run` does) accepts the origin of a web page
+    on `page_port` (reserved here, for the browser tests' demo page) and no other.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     action_port, rasa_port, page_port = free_port(), free_port(), free_port()
@@ -65,7 +65,9 @@ def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> Run
     )
     credentials = write_credentials(work_dir / "credentials.yml", page_origins(page_port))
     actions = start_action_server(action_port, work_dir / "action_server.log", env=env)
-    rasa = start_rasa_server(rasa_port, endpoints, work_dir / "rasa_server.log", credentials=credentials, env=env)
+    rasa = start_rasa_server(
+        rasa_port, endpoints, work_dir / "rasa_server.log", credentials=credentials, cors=page_origins(page_port), env=env
+    )
     try:
         wait_until_ready(actions, ACTION_READY_PATH)
         wait_until_ready(rasa, RASA_READY_PATH)
