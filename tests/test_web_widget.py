@@ -165,11 +165,11 @@ def test_reloading_the_page_keeps_the_conversation(chat: ChatPage, answer_book: 
         chat.page.locator(".rw-launcher").click()
     expect(chat.bot_message(greeting)).to_be_visible()
     expect(chat.visitor_message("Why haven't I heard about naltrexone before?")).to_be_visible()
-    expect(chat.bot_message(why_not_heard.text)).to_be_visible()
-    # The same conversation goes on after the reload: the follow-up is answered in it.
-    chat.ask("Is LDN FDA-approved?")
-    expect(chat.bot_message(answer_book.answers["ask_fda_status"].text)).to_be_visible()
+    expect_answer_with_follow_ups(chat, answer_book, why_not_heard)
     chat.screenshot("widget-after-reload.png")
+    # The same conversation goes on after the reload.
+    chat.ask("Is LDN FDA-approved?")
+    expect_answer_with_follow_ups(chat, answer_book, answer_book.answers["ask_fda_status"])
 
 
 def test_html_in_a_message_shows_as_text_and_runs_nothing(
