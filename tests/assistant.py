@@ -9,6 +9,7 @@ import requests
 
 from tools.servers import (
     ACTION_READY_PATH,
+    DEFAULT_CREDENTIALS,
     RASA_READY_PATH,
     Server,
     free_port,
@@ -26,7 +27,9 @@ class RunningAssistant:
     rasa: Server
     actions: Server
     work_dir: Path
-    page_port: int  # the socket.io channel accepts pages served on this port (tests/test_web_widget.py)
+    credentials: Path = DEFAULT_CREDENTIALS
+    env: Optional[Dict[str, str]] = None
+    page_port: int = 0  # the socket.io channel accepts pages served on this port (tests/test_web_widget.py)
 
     @property
     def rest_url(self) -> str:
@@ -42,6 +45,16 @@ class RunningAssistant:
         self.rasa.stop()
         self.actions.stop()
 
+    def restart_rasa(self) -> None:
+        """Stop the Rasa server and start it again on the same port, with the same files."""
+        self.rasa.stop()
+        port = int(self.rasa.url.rsplit(":", 1)[1])
+        self.rasa = start_rasa_server(
+            port, self.work_dir / "endpoints.yml", self.work_dir / "rasa_server.log",
+            credentials=self.credentials, cors=page_origins(self.page_port), env=self.env,
+        )
+        wait_until_ready(self.rasa, RASA_READY_PATH)
+
 
 def reply_text(messages: List[Dict[str, Any]]) -> str:
     """All the text of a reply, joined, for assertions."""
@@ -52,18 +65,21 @@ def reply_buttons(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return [button for message in messages for button in message.get("buttons", []) or []]
 
 
-def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> RunningAssistant:
+def start_assistant(
+    work_dir: Path, env: Optional[Dict[str, str]] = None, credentials: Path = DEFAULT_CREDENTIALS
+) -> RunningAssistant:
     """Start the action server and the Rasa server with their own ports, endpoints and SQLite file.
 
     The socket.io channel (and --cors, as `make run` does) accepts the origin of a web page
-    on `page_port` (reserved here, for the browser tests' demo page) and no other.
+    on `page_port` (reserved here, for the browser tests' demo page) and no other; the other
+    channels are configured by `credentials`.
     """
     work_dir.mkdir(parents=True, exist_ok=True)
     action_port, rasa_port, page_port = free_port(), free_port(), free_port()
     endpoints = write_endpoints(
         work_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work_dir / "rasa.db"
     )
-    credentials = write_credentials(work_dir / "credentials.yml", page_origins(page_port))
+    credentials = write_credentials(work_dir / "credentials-with-page.yml", page_origins(page_port), base=credentials)
     actions = start_action_server(action_port, work_dir / "action_server.log", env=env)
     rasa = start_rasa_server(
         rasa_port, endpoints, work_dir / "rasa_server.log", credentials=credentials, cors=page_origins(page_port), env=env
@@ -75,4 +91,4 @@ def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> Run
         rasa.stop()
         actions.stop()
         raise
-    return RunningAssistant(rasa, actions, work_dir, page_port)
+    return RunningAssistant(rasa, actions, work_dir, credentials, env, page_port)

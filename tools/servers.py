@@ -70,9 +70,11 @@ def page_origins(port: int) -> List[str]:
     return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
 
 
-def write_credentials(path: Path, allowed_origins: Sequence[str], keep_configured: bool = False) -> Path:
-    """credentials.yml with the socket.io channel accepting `allowed_origins` (plus the configured ones if asked)."""
-    credentials = yaml.safe_load(DEFAULT_CREDENTIALS.read_text(encoding="utf-8"))
+def write_credentials(
+    path: Path, allowed_origins: Sequence[str], keep_configured: bool = False, base: Path = DEFAULT_CREDENTIALS
+) -> Path:
+    """`base` with the socket.io channel accepting `allowed_origins` (plus its configured ones if asked)."""
+    credentials = yaml.safe_load(base.read_text(encoding="utf-8")) or {}
     socketio = credentials.setdefault(SOCKETIO_CHANNEL, {}) or {}
     configured = list(socketio.get("allowed_origins") or []) if keep_configured else []
     socketio["allowed_origins"] = list(dict.fromkeys([*configured, *allowed_origins]))
