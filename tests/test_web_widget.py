@@ -158,11 +158,11 @@ def test_reloading_the_page_keeps_the_conversation(chat: ChatPage, answer_book: 
     chat.open(greeting)
     chat.ask("Why haven't I heard about naltrexone before?")
     why_not_heard = answer_book.answers["ask_why_not_heard"]
-    expect(chat.bot_message(why_not_heard.text)).to_be_visible()
+    expect_answer_with_follow_ups(chat, answer_book, why_not_heard)  # the whole reply is shown (and stored)
 
     chat.page.reload()
-    if not chat.page.locator(".rw-conversation-container").is_visible():
-        chat.page.locator(".rw-launcher").click()
+    # The widget reopens as it was (its state is in sessionStorage), with the whole conversation.
+    expect(chat.page.locator(".rw-conversation-container")).to_be_visible()
     expect(chat.bot_message(greeting)).to_be_visible()
     expect(chat.visitor_message("Why haven't I heard about naltrexone before?")).to_be_visible()
     expect_answer_with_follow_ups(chat, answer_book, why_not_heard)
