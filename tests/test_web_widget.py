@@ -83,7 +83,7 @@ class ChatPage:
 
     def screenshot(self, name: str) -> None:
         RESULTS_DIR.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(RESULTS_DIR / name))
+        self.page.screenshot(path=str(RESULTS_DIR / name), animations="disabled")  # finished, not mid-slide
 
 
 @pytest.fixture(scope="module")
