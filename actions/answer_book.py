@@ -76,7 +76,9 @@ class AnswersFileError(ValueError):
         super().__init__(f"{path}: " + "; ".join(problems))
 
 
-REQUIRED_MESSAGES = ("call_offer", "call_button", "scope", "help", "contact", "emergency", "service_unavailable")
+REQUIRED_MESSAGES = (
+    "call_offer", "call_button", "scope", "help", "contact", "emergency", "service_unavailable", "personal_advice"
+)
 ANSWER_FIELDS = ("question", "topic", "text", "sms", "follow_ups", "source")
 
 

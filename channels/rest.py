@@ -16,7 +16,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.answer_book import answer_store
-from channels.never_silent import DEFAULT_REPLY_TIMEOUT, handle_never_silent
+from channels.never_silent import DEFAULT_REPLY_TIMEOUT, IntentOf, handle_never_silent
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,19 @@ def parse_request(request: Request) -> Tuple[Optional[Dict[str, Any]], Optional[
     return body, None
 
 
+def model_intent_of(request: Request) -> Optional[IntentOf]:
+    """Asks the server's loaded model for a text's intent (used only when a turn gave no reply)."""
+    agent = getattr(request.app.ctx, "agent", None)
+    if agent is None:
+        return None
+
+    async def intent_of(text: str) -> Optional[str]:
+        parsed = await agent.parse_message(text)
+        return (parsed.get("intent") or {}).get("name")
+
+    return intent_of
+
+
 class ClinicRestInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
@@ -82,7 +95,11 @@ class ClinicRestInput(InputChannel):
                 body["message"], collector, body["sender"], input_channel=self.name(), metadata=body.get("metadata")
             )
             await handle_never_silent(
-                on_new_message, message, lambda: len(collector.messages), self.reply_timeout
+                on_new_message,
+                message,
+                lambda: len(collector.messages),
+                self.reply_timeout,
+                intent_of=model_intent_of(request),
             )
             return response.json(collector.messages)
 
