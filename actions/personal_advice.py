@@ -20,7 +20,9 @@ _FITS_ME = r"right|safe|ok|okay|good|too much|too little|too high|too low|enough
 PERSONAL_PATTERNS = tuple(
     re.compile(pattern)
     for pattern in (
-        rf"\bshould (?:i|my doctor|we)\b",  # "should I take 50mg", "should my doctor raise it"
+        # "should I take 50mg", "should I still take it", "should my doctor raise it" (not "should I watch for")
+        rf"\bshould (?:i|we)(?: still| really| just| even| ever)? (?:{_DECISION_VERBS}|be taking|keep taking|go on|get on)\b",
+        r"\bshould my (?:doctor|dose|dosage)\b",
         rf"\b(?:can|could|may|is it ok (?:to|if i)|is it okay (?:to|if i)|is it safe (?:to|for me to|if i)|do i need to|do i have to|would it be ok to|am i allowed to) (?:i )?(?:{_DECISION_VERBS})\b(?: [a-z0-9]+){{0,3}} my\b",
         rf"\bis (?:it|this|that|ldn|naltrexone|[0-9]+(?: [0-9]+)?(?: ?mg)?|my dose)(?: [a-z0-9]+){{0,2}} (?:{_FITS_ME}) for me\b",
         rf"\b(?:{_FITS_ME}) (?:dose|amount|dosage) for me\b",
