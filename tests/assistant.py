@@ -26,6 +26,10 @@ class RunningAssistant:
     work_dir: Path
 
     @property
+    def action_port(self) -> int:
+        return int(self.actions.url.rsplit(":", 1)[1])
+
+    @property
     def rest_url(self) -> str:
         return f"{self.rasa.url}/webhooks/rest/webhook"
 
@@ -49,15 +53,21 @@ def reply_buttons(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return [button for message in messages for button in message.get("buttons", []) or []]
 
 
-def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> RunningAssistant:
-    """Start the action server and the Rasa server with their own ports, endpoints and SQLite file."""
+def start_assistant(
+    work_dir: Path, env: Optional[Dict[str, str]] = None, credentials: Optional[Path] = None
+) -> RunningAssistant:
+    """Start the action server and the Rasa server with their own ports, endpoints and SQLite file.
+
+    `credentials` replaces credentials.yml (e.g. a shorter reply timeout).
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
     action_port, rasa_port = free_port(), free_port()
     endpoints = write_endpoints(
         work_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work_dir / "rasa.db"
     )
     actions = start_action_server(action_port, work_dir / "action_server.log", env=env)
-    rasa = start_rasa_server(rasa_port, endpoints, work_dir / "rasa_server.log", env=env)
+    extra = {"credentials": credentials} if credentials else {}
+    rasa = start_rasa_server(rasa_port, endpoints, work_dir / "rasa_server.log", env=env, **extra)
     try:
         wait_until_ready(actions, ACTION_READY_PATH)
         wait_until_ready(rasa, RASA_READY_PATH)
