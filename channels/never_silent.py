@@ -28,6 +28,23 @@ INTENT_CHECK_TIMEOUT = 3.0
 IntentOf = Callable[[str], Awaitable[Optional[str]]]
 
 
+def model_intent_of(app: Any) -> Optional[IntentOf]:
+    """Asks the Rasa server's loaded model (the sanic app's agent) for a text's intent.
+
+    Channels pass it to `handle_never_silent` (e.g. `model_intent_of(request.app)`) so an emergency
+    only the model recognises still gets the emergency message when the turn gives no reply.
+    """
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    if agent is None:
+        return None
+
+    async def intent_of(text: str) -> Optional[str]:
+        parsed = await agent.parse_message(text)
+        return (parsed.get("intent") or {}).get("name")
+
+    return intent_of
+
+
 def service_unavailable_text(kind: str = "web") -> str:
     """The apology with the clinic's phone, from the last good answers file."""
     return answer_store().current().message("service_unavailable", kind)

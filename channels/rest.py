@@ -16,7 +16,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.answer_book import answer_store
-from channels.never_silent import DEFAULT_REPLY_TIMEOUT, IntentOf, handle_never_silent
+from channels.never_silent import DEFAULT_REPLY_TIMEOUT, handle_never_silent, model_intent_of
 
 logger = logging.getLogger(__name__)
 
@@ -49,19 +49,6 @@ def parse_request(request: Request) -> Tuple[Optional[Dict[str, Any]], Optional[
     if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
         return None, error(400, '"metadata" must be a JSON object if given.')
     return body, None
-
-
-def model_intent_of(request: Request) -> Optional[IntentOf]:
-    """Asks the server's loaded model for a text's intent (used only when a turn gave no reply)."""
-    agent = getattr(request.app.ctx, "agent", None)
-    if agent is None:
-        return None
-
-    async def intent_of(text: str) -> Optional[str]:
-        parsed = await agent.parse_message(text)
-        return (parsed.get("intent") or {}).get("name")
-
-    return intent_of
 
 
 class ClinicRestInput(InputChannel):
@@ -99,7 +86,7 @@ class ClinicRestInput(InputChannel):
                 message,
                 lambda: len(collector.messages),
                 self.reply_timeout,
-                intent_of=model_intent_of(request),
+                intent_of=model_intent_of(request.app),
             )
             return response.json(collector.messages)
 

@@ -11,6 +11,7 @@ from actions.clinic_action import ClinicAction
 from actions.conversation import ActionContactClinic, ActionEmergency, ActionExplainScope, ActionShowHelp
 from actions.faq import ActionAnswerFaq
 from actions.rendering import Message
+from actions.sms_text import sms_size
 from tests.conftest import make_tracker, run_action
 
 ANSWERED_INTENTS = [
@@ -149,3 +150,8 @@ def test_the_emergency_message_gives_every_number_on_both_channels(answer_book: 
         text = answer_book.message("emergency", kind)
         positions = [text.index(number) for number in ("911", "1-800-222-1222", "988", answer_book.clinic.phone)]
         assert positions == sorted(positions), "911 first, then Poison Help, 988, and the clinic last"
+
+
+def test_the_sms_emergency_message_fits_one_plain_text_message(answer_book: AnswerBook) -> None:
+    size = sms_size(answer_book.message("emergency", "sms"))
+    assert (size.encoding, size.segments) == ("GSM-7", 1)

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from actions.answer_book import AnswerBook
+from safety.emergency_net import emergency_pattern_for
 from tests.assistant import RunningAssistant, reply_text, start_assistant
 from tests.conftest import MODEL_PATH
 from tools.servers import DEFAULT_CREDENTIALS
@@ -66,6 +67,14 @@ def test_action_server_stopped_an_emergency_gets_the_emergency_message(
     text: str, breakable: RunningAssistant, answer_book: AnswerBook
 ) -> None:
     assert breakable.actions.process.poll() is not None, "the action server must be down for this test"
+    assert reply_text(breakable.ask("failing-visitor", text)) == answer_book.message("emergency")
+
+
+def test_action_server_stopped_an_emergency_only_the_model_knows_gets_the_emergency_message(
+    breakable: RunningAssistant, answer_book: AnswerBook
+) -> None:
+    text = "my tounge is huge and i can barely swallow or breathe"  # the trained intent's job, not the phrases'
+    assert emergency_pattern_for(text) is None
     assert reply_text(breakable.ask("failing-visitor", text)) == answer_book.message("emergency")
 
 
