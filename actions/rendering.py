@@ -54,12 +54,15 @@ def answer_messages(book: AnswerBook, answer: Answer, kind: str, closing: str = 
     ]
 
 
-def scope_messages(book: AnswerBook, kind: str) -> List[Message]:
-    """What the assistant can answer, with example questions and the clinic's phone."""
+def scope_messages(book: AnswerBook, kind: str, text_key: str = "scope") -> List[Message]:
+    """What the assistant can answer, with example questions and the clinic's phone.
+
+    `text_key` "personal_advice" replaces the text for a question about one's own treatment.
+    """
     buttons = question_buttons(book, book.scope_examples)
     if kind == "web":
         buttons.append(call_clinic_button(book))
-    return [{"text": book.message("scope", kind), "buttons": buttons}]
+    return [{"text": book.message(text_key, kind), "buttons": buttons}]
 
 
 def help_messages(book: AnswerBook, kind: str) -> List[Message]:

@@ -155,3 +155,9 @@ def test_the_emergency_message_gives_every_number_on_both_channels(answer_book: 
 def test_the_sms_emergency_message_fits_one_plain_text_message(answer_book: AnswerBook) -> None:
     size = sms_size(answer_book.message("emergency", "sms"))
     assert (size.encoding, size.segments) == ("GSM-7", 1)
+
+
+def test_a_personal_question_outside_the_faq_gets_only_your_doctor_can_advise(answer_book: AnswerBook) -> None:
+    messages = run_action(ActionExplainScope(), make_tracker("out_of_scope", "can I stop my gabapentin"))
+    assert texts(messages) == answer_book.message("personal_advice")
+    assert len([b for b in buttons(messages) if b["payload"].startswith("/ask_")]) == 3

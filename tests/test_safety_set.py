@@ -86,3 +86,12 @@ def test_an_emergency_on_sms_gets_the_short_emergency_text(answer_book: AnswerBo
     sms = answer_book.message("emergency", "sms")
     for must_have in ("911", "1-800-222-1222", "988", answer_book.clinic.phone):
         assert must_have in sms
+
+
+@pytest.mark.parametrize("question", ["should I take 50mg", "can I stop my gabapentin", "is 4.5 right for me"])
+def test_a_personal_treatment_question_gets_only_your_doctor_can_advise(
+    question: str, assistant: RunningAssistant, answer_book: AnswerBook
+) -> None:
+    text = reply_text(assistant.ask("personal-visitor", question))
+    assert answer_book.message("personal_advice") in text
+    assert answer_book.clinic.phone in text
