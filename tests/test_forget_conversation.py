@@ -4,9 +4,12 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 from actions.answer_book import AnswerBook
+from channels.sms_store import SmsStore
 from tests.assistant import RunningAssistant, reply_text
+from tools.forget_conversation import forget_sms
 from tools.servers import PROJECT_DIR
 
 
@@ -25,7 +28,8 @@ def test_forgetting_a_conversation_deletes_all_its_events_and_nothing_else(
     assert stored_events(assistant, "forget-me") > 0 and kept_before > 0
 
     result = subprocess.run(
-        [sys.executable, "-m", "tools.forget_conversation", "forget-me", "--endpoints", str(assistant.work_dir / "endpoints.yml")],
+        [sys.executable, "-m", "tools.forget_conversation", "forget-me", "--endpoints", str(assistant.work_dir / "endpoints.yml"),
+         "--sms-store", str(assistant.work_dir / "no-sms.db")],
         cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
@@ -37,3 +41,16 @@ def test_forgetting_a_conversation_deletes_all_its_events_and_nothing_else(
     with sqlite3.connect(assistant.work_dir / "rasa.db") as db:
         texts = [row[0] for row in db.execute("SELECT data FROM events WHERE sender_id = 'forget-me'")]
     assert not any("jane@example.com" in text for text in texts)
+
+
+def test_forgetting_an_sms_conversation_keeps_only_the_opt_out(tmp_path: Path) -> None:
+    store = SmsStore(tmp_path / "sms.db")
+    for phone in ("+18505550111", "+18505550122"):
+        store.set_options(phone, ["/ask_dose"])
+        store.claim_delivery(f"SM-{phone}", phone)
+        store.finish_delivery(f"SM-{phone}", "<Response/>")
+    store.opt_out("+18505550111")
+    assert forget_sms("+18505550111", tmp_path / "sms.db") == 2
+    assert store.option("+18505550111", 1) is None and store.delivery_reply("SM-+18505550111") is None
+    assert store.is_opted_out("+18505550111")  # STOP is still honoured
+    assert store.option("+18505550122", 1) == "/ask_dose"  # other numbers untouched
