@@ -7,7 +7,8 @@ id and stays silent when the action server is down. This one:
 - refuses any browser origin not listed in `allowed_origins` (credentials.yml), on
   both the polling and the websocket transport, with HTTP 400;
 - sends link buttons as rasa-webchat's {"type": "web_url", "url": ...} quick replies;
-- runs every turn through handle_never_silent (the apology reaches the widget).
+- runs every turn through handle_never_silent (the apology, or the emergency message for an
+  emergency, reaches the widget).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncServer
 
 from actions.answer_book import answer_store
-from channels.never_silent import DEFAULT_REPLY_TIMEOUT, handle_never_silent
+from channels.never_silent import DEFAULT_REPLY_TIMEOUT, handle_never_silent, model_intent_of
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class OriginCheckingSocketBlueprint(SocketBlueprint):
 
     def register(self, app: Any, options: Dict[Text, Any]) -> None:
         super().register(app, options)
+        self.ctx.app = app  # the Rasa server (its agent classifies unanswered messages)
         socketio_path = "/" + self.ctx.socketio_path.strip("/")
 
         @app.middleware("request")
@@ -169,7 +171,13 @@ class ClinicSocketIOInput(SocketIOInput):
                 input_channel=self.name(),
                 metadata=self._metadata(data),
             )
-            await handle_never_silent(on_new_message, message, lambda: output.messages_sent, self.reply_timeout)
+            await handle_never_silent(
+                on_new_message,
+                message,
+                lambda: output.messages_sent,
+                self.reply_timeout,
+                intent_of=model_intent_of(getattr(socketio_webhook.ctx, "app", None)),
+            )
 
         return socketio_webhook
 

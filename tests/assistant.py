@@ -32,6 +32,10 @@ class RunningAssistant:
     page_port: int = 0  # the socket.io channel accepts pages served on this port (tests/test_web_widget.py)
 
     @property
+    def action_port(self) -> int:
+        return int(self.actions.url.rsplit(":", 1)[1])
+
+    @property
     def rest_url(self) -> str:
         return f"{self.rasa.url}/webhooks/rest/webhook"
 

@@ -156,3 +156,15 @@ def test_widget_gets_the_apology_with_the_phone_when_the_action_server_is_down(
         client.close()
     assert [message["text"] for message in messages] == [answer_book.message("service_unavailable")]
     assert answer_book.clinic.phone in messages[0]["text"]
+
+
+def test_widget_gets_the_emergency_message_when_the_action_server_is_down(
+    rasa_without_action_server: Tuple[Server, str], answer_book: AnswerBook
+) -> None:
+    server, origin = rasa_without_action_server
+    client = WidgetClient(server.url, origin)
+    try:
+        messages = client.ask("My husband took all his pills and he is not breathing", expected_messages=1)
+    finally:
+        client.close()
+    assert [message["text"] for message in messages] == [answer_book.message("emergency")]

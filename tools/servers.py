@@ -18,6 +18,8 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_DIR / "models" / "bliss.tar.gz"
 DEFAULT_CREDENTIALS = PROJECT_DIR / "credentials.yml"
+#: Installs the redaction of phone numbers, e-mail addresses and dates in the Rasa server's log.
+LOGGING_CONFIG = PROJECT_DIR / "tools" / "logging.yml"
 #: Origins allowed to call the REST API from a browser (Rasa's --cors): the demo page of `make run`.
 DEFAULT_CORS = ("http://localhost:8080", "http://127.0.0.1:8080")
 QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
@@ -119,6 +121,7 @@ def start_rasa_server(
         "--interface", "127.0.0.1",
         "--port", str(port),
         "--cors", *cors,
+        "--logging-config-file", str(LOGGING_CONFIG),
     ]
     return _spawn("Rasa server", command, f"http://127.0.0.1:{port}", log_path, env)
 
