@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 
 from actions.answer_book import AnswerBook
 from actions.clinic_action import ClinicAction
+from actions.personal_advice import personal_question
 from actions.rendering import Message, scope_messages, several_answers_messages
 
 #: Parse-data key with the intents of a multi-question message (nlu_components/two_questions.py).
@@ -18,7 +19,11 @@ QUESTIONS = "questions"
 
 
 class ActionAnswerFaq(ClinicAction):
-    """The answer(s) keyed by the latest intent, then the offer to call and the follow-ups."""
+    """The answer(s) keyed by the latest intent, then the offer to call and the follow-ups.
+
+    A question about the visitor's own dose or treatment gets the general answer and
+    "only your own doctor can advise ..." instead of the plain offer to call.
+    """
 
     def name(self) -> Text:
         return "action_answer_faq"
@@ -29,4 +34,5 @@ class ActionAnswerFaq(ClinicAction):
         answers = [book.answers[question] for question in questions if question in book.answers]
         if not answers:  # an intent with no answer (yet): explain what we can answer
             return scope_messages(book, kind)
-        return several_answers_messages(book, answers, kind)
+        closing = "personal_advice" if personal_question(tracker.latest_message.get("text")) else "call_offer"
+        return several_answers_messages(book, answers, kind, closing)
