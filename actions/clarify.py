@@ -7,6 +7,8 @@ intent_ranking. Two-stage fallback:
    confidence, "Did you mean...?" with a button per question and "Something else"; otherwise
    what the assistant can answer (action_explain_scope's reply);
 2. a miss right after a miss: stop guessing, offer the clinic's phone.
+A question about one's own dose or treatment ("should I take 50mg") is never a close call to
+guess at: it gets "only your own doctor can advise" (as action_explain_scope does).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from rasa_sdk import Tracker
 
 from actions.answer_book import Answer, AnswerBook
 from actions.clinic_action import ClinicAction
+from actions.personal_advice import personal_question
 from actions.rendering import Message, did_you_mean_messages, scope_messages, still_not_understood_messages
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -71,6 +74,8 @@ class ActionClarify(ClinicAction):
         return "action_clarify"
 
     def reply(self, book: AnswerBook, tracker: Tracker, kind: str) -> List[Message]:
+        if personal_question(tracker.latest_message.get("text")):  # own dose or treatment: no guess
+            return scope_messages(book, kind, "personal_advice")
         if previous_reply(tracker) == self.name():
             return still_not_understood_messages(book, kind)
         candidates = close_call(book, tracker.latest_message)

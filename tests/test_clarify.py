@@ -94,6 +94,13 @@ def test_refused_or_wordless_input_explains_the_scope_even_on_a_close_call(answe
         assert run_action(ActionClarify(), tracker)[0]["text"] == answer_book.message("scope")
 
 
+def test_a_question_about_ones_own_dose_gets_only_your_doctor_can_advise(answer_book: AnswerBook) -> None:
+    ranking = [("ask_dose", 0.45), ("ask_normal_dose", 0.4)]
+    messages = run_action(ActionClarify(), fallback_tracker(ranking, "should I take 50mg"))
+    assert messages[0]["text"] == answer_book.message("personal_advice")
+    assert answer_book.clinic.phone in messages[0]["text"]
+
+
 def test_second_miss_in_a_row_offers_the_clinic_phone(answer_book: AnswerBook) -> None:
     messages = run_action(ActionClarify(), fallback_tracker(CLOSE_CALL, previous_reply="action_clarify"))
     assert messages[0]["text"] == answer_book.message("still_not_understood")
