@@ -1,7 +1,8 @@
 """`make run`: start the action server and the Rasa server on loopback, print the URLs, stop both on Ctrl-C.
 
-Ports come from ACTION_SERVER_PORT (5055) and RASA_PORT (5005); endpoints.yml and
-credentials.yml are used as they are. Logs go to var/log/.
+Ports come from ACTION_SERVER_PORT (5055) and RASA_PORT (5005); credentials.yml is used as it is.
+endpoints.yml (SQLite) is used as it is unless DATABASE_URL or REDIS_URL is set: then
+tools/endpoints.py writes var/endpoints.yml for PostgreSQL / Redis. Logs go to var/log/.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import signal
 import time
 from pathlib import Path
 
+from tools.endpoints import endpoints_config, uses_production_stores, write_endpoints_file
 from tools.servers import (
     ACTION_READY_PATH,
     PROJECT_DIR,
@@ -37,7 +39,11 @@ def main() -> None:
     try:
         action_server = start_action_server(action_port, log_dir / "action_server.log")
         servers.append(action_server)
-        rasa_server = start_rasa_server(rasa_port, PROJECT_DIR / "endpoints.yml", log_dir / "rasa_server.log")
+        endpoints = PROJECT_DIR / "endpoints.yml"
+        if uses_production_stores(os.environ):
+            action_url = f"http://127.0.0.1:{action_port}/webhook"
+            endpoints = write_endpoints_file(PROJECT_DIR / "var" / "endpoints.yml", endpoints_config(os.environ, action_url))
+        rasa_server = start_rasa_server(rasa_port, endpoints, log_dir / "rasa_server.log")
         servers.append(rasa_server)
         print(f"Starting (logs in {log_dir.relative_to(PROJECT_DIR)}/) ...", flush=True)
         wait_until_ready(action_server, ACTION_READY_PATH)
