@@ -56,3 +56,9 @@ test: validate test-core test-py ## Everything: validation, test stories, pytest
 
 clean: ## Remove the trained model, the spaCy pipeline and the local conversation store
 	rm -rf models .cache var results/core
+
+# --- Scale-out (issue 9): PostgreSQL tracker store, Redis lock store, two replicas behind nginx ---
+.PHONY: test-scale
+
+test-scale: $(MODEL) ## Scale-out test: installs/starts PostgreSQL, Redis, nginx; 2 replicas, 50 conversations, one replica stopped
+	BLISS_SCALE_TEST=1 $(PY) -m pytest tests/scale -s -q -p no:cacheprovider

@@ -1,0 +1,296 @@
+"""Scale-out: two Rasa replicas behind nginx, PostgreSQL tracker store, Redis lock store.
+
+50 conversations talk over REST through nginx, concurrently. When every conversation
+has had two answers, one replica is stopped (SIGTERM) while messages are in flight; the
+conversations go on. Then, from PostgreSQL: every user message is stored once, in order
+(nothing lost, nothing doubled), each one has exactly one bot reply set (the one the
+visitor received) and one `action_listen`, and each conversation kept its one session
+(the surviving replica continued it with its full history instead of starting over).
+
+Ten conversations use a fresh route key per message, so their turns hop between the
+replicas: correctness must not depend on nginx's stickiness.
+
+Run with `make test-scale` (not part of `make test`: it installs and starts PostgreSQL,
+Redis and nginx). Prints the numbers and writes them to results/scale.json.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+import shutil
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterator, List, Optional
+
+import psycopg2
+import pytest
+import requests
+
+from actions.answer_book import DEFAULT_ANSWERS_PATH, load_answer_book
+from tests.scale.stack import Stack, install_packages, make_work_dir
+from tools.servers import (
+    ACTION_READY_PATH,
+    DEFAULT_MODEL,
+    PROJECT_DIR,
+    RASA_READY_PATH,
+    Server,
+    free_port,
+    start_action_server,
+    start_rasa_server,
+    wait_until_ready,
+    write_endpoints,
+)
+
+CONVERSATIONS = 50
+HOPPING_CONVERSATIONS = 10  # a new route key per message: any replica serves any turn
+MESSAGES = [
+    "Hi", "What is LDN?", "Is it addictive?", "What are the side effects of LDN?",
+    "How long does it take to work?", "What dose is used?", "Thank you",
+]
+MESSAGES_PER_CONVERSATION = 6
+ANSWERED_BEFORE_STOP = 2  # the replica stops once every conversation has this many answers
+WAIT_FOR_STOP_BEFORE = 4  # ... and no conversation sends its message no. 5 before the stop began
+# a visitor's pause between messages; 0.3-1.2 s drove the p95 reply time to 9 s on the shared 2-core
+# machine (close to the channel's 10 s reply timeout), 1-3 s keeps it well below
+THINK_SECONDS = (1.0, 3.0)
+RESULTS_PATH = PROJECT_DIR / "results" / "scale.json"
+
+
+@dataclass
+class Turn:
+    text: str
+    started: float
+    ended: float = 0.0
+    status: int = 0
+    replies: List[Dict[str, Any]] = field(default_factory=list)
+    served_by: str = ""
+    error: str = ""
+
+
+@dataclass
+class Deployment:
+    stack: Stack
+    replicas: List[Server]
+    actions: Server
+
+    @property
+    def webhook(self) -> str:
+        return f"{self.stack.nginx_url}/webhooks/rest/webhook"
+
+
+@pytest.fixture(scope="module")
+def deployment(request: pytest.FixtureRequest) -> Iterator[Deployment]:
+    """PostgreSQL, Redis, the action server, two Rasa replicas and nginx; all stopped afterwards."""
+    if not DEFAULT_MODEL.exists():
+        pytest.fail(f"{DEFAULT_MODEL} is missing: run `make train` (make test-scale does it for you)")
+    install_packages()
+    work_dir = make_work_dir()
+    stack = Stack(work_dir)
+    servers: List[Server] = []
+    started = False
+    try:
+        stack.start_postgres(free_port())
+        stack.start_redis(free_port())
+        env = {"DATABASE_URL": stack.database_url, "REDIS_URL": stack.redis_url}
+        action_port = free_port()
+        actions = start_action_server(action_port, work_dir / "action_server.log")
+        servers.append(actions)
+        endpoints = write_endpoints(
+            work_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work_dir / "unused.db", env=env
+        )
+        ports = [free_port(), free_port()]
+        replicas = [start_rasa_server(port, endpoints, work_dir / f"rasa_{i + 1}.log") for i, port in enumerate(ports)]
+        servers.extend(replicas)
+        wait_until_ready(actions, ACTION_READY_PATH)
+        for replica in replicas:
+            wait_until_ready(replica, RASA_READY_PATH, timeout=300)
+        stack.start_nginx(free_port(), ports)
+        started = True
+        yield Deployment(stack, replicas, actions)
+    finally:
+        for server in reversed(servers):
+            server.stop()
+        stack.stop()
+        if started and request.session.testsfailed == 0 and not os.environ.get("BLISS_SCALE_KEEP_LOGS"):
+            shutil.rmtree(work_dir, ignore_errors=True)
+        else:
+            print(f"\nscale test logs kept in {work_dir}")
+
+
+def send(deployment: Deployment, sender: str, text: str, route_key: str) -> Turn:
+    turn = Turn(text, time.monotonic())
+    try:
+        response = requests.post(
+            deployment.webhook, params={"sender": route_key}, json={"sender": sender, "message": text}, timeout=60
+        )
+        turn.status = response.status_code
+        turn.served_by = response.headers.get("X-Served-By", "").split(",")[-1].strip()
+        turn.replies = response.json() if response.status_code == 200 else []
+        if response.status_code != 200:
+            turn.error = response.text[:300]
+    except (requests.RequestException, ValueError) as error:
+        turn.error = repr(error)
+    turn.ended = time.monotonic()
+    return turn
+
+
+def stored_events(database_url: str, sender: str) -> List[Dict[str, Any]]:
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT type_name, action_name, data FROM events WHERE sender_id = %s ORDER BY id", (sender,))
+        return [{"type": row[0], "action": row[1], **json.loads(row[2])} for row in cursor.fetchall()]
+
+
+def stored_turns(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Group events by user message: its text, the bot texts and the actions that followed it."""
+    turns: List[Dict[str, Any]] = []
+    for event in events:
+        if event["type"] == "user":
+            turns.append({"text": event.get("text"), "bot": [], "actions": []})
+        elif turns and event["type"] == "bot":
+            turns[-1]["bot"].append(event.get("text"))
+        elif turns and event["type"] == "action":
+            turns[-1]["actions"].append(event["action"])
+    return turns
+
+
+def percentile(values: List[float], fraction: float) -> Optional[float]:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def timing(turns: List[Turn]) -> Dict[str, Any]:
+    seconds = [turn.ended - turn.started for turn in turns]
+    return {
+        "messages": len(seconds),
+        "median_s": round(statistics.median(seconds), 3) if seconds else None,
+        "p95_s": round(percentile(seconds, 0.95), 3) if seconds else None,
+    }
+
+
+def test_conversations_survive_a_replica_stopping(deployment: Deployment) -> None:
+    started = time.monotonic()
+    run_id = secrets.token_hex(3)
+    senders = [f"scale-{run_id}-{number:02d}" for number in range(CONVERSATIONS)]
+    turns: Dict[str, List[Turn]] = {sender: [] for sender in senders}
+    answered = {sender: 0 for sender in senders}
+    lock = threading.Lock()
+    stop_began = threading.Event()
+
+    def converse(index: int) -> None:
+        sender = senders[index]
+        rng = random.Random(index)
+        hopping = index < HOPPING_CONVERSATIONS
+        offset = index % len(MESSAGES)
+        script = [MESSAGES[(offset + k) % len(MESSAGES)] for k in range(MESSAGES_PER_CONVERSATION)]
+        for number, text in enumerate(script):
+            if number == WAIT_FOR_STOP_BEFORE:
+                stop_began.wait(timeout=300)
+            time.sleep(rng.uniform(*THINK_SECONDS))
+            route_key = secrets.token_hex(4) if hopping else sender
+            turn = send(deployment, sender, text, route_key)
+            with lock:
+                turns[sender].append(turn)
+                answered[sender] += 1
+
+    with ThreadPoolExecutor(max_workers=CONVERSATIONS) as pool:
+        futures = [pool.submit(converse, index) for index in range(CONVERSATIONS)]
+        while min(answered.values()) < ANSWERED_BEFORE_STOP:
+            if any(future.done() and future.exception() for future in futures):
+                break
+            time.sleep(0.05)
+        # stop the replica that served more messages so far, while messages are in flight
+        with lock:
+            served = [turn.served_by for sender_turns in turns.values() for turn in sender_turns]
+        counts = {replica.url: served.count(replica.url.split("//")[1]) for replica in deployment.replicas}
+        stopped = max(deployment.replicas, key=lambda replica: counts[replica.url])
+        survivor = next(replica for replica in deployment.replicas if replica is not stopped)
+        stop_started = time.monotonic()
+        stop_began.set()
+        stopped.stop()
+        stop_ended = time.monotonic()
+        for future in futures:
+            future.result()
+    duration = time.monotonic() - started
+
+    stopped_addr, survivor_addr = stopped.url.split("//")[1], survivor.url.split("//")[1]
+    all_turns = [turn for sender_turns in turns.values() for turn in sender_turns]
+    failed = [(turn.text, turn.status, turn.error) for turn in all_turns if turn.status != 200]
+    apology = load_answer_book(DEFAULT_ANSWERS_PATH).message("service_unavailable")
+    apologies = [turn.text for turn in all_turns if any(reply.get("text") == apology for reply in turn.replies)]
+    empty = [turn.text for turn in all_turns if turn.status == 200 and not turn.replies]
+
+    lost, doubled, wrong_replies, listen_problems, new_sessions, continued = [], [], [], [], [], []
+    for sender in senders:
+        sent = [turn.text for turn in turns[sender]]
+        events = stored_events(deployment.stack.database_url, sender)
+        stored = stored_turns(events)
+        stored_texts = [turn["text"] for turn in stored]
+        lost.extend(f"{sender}: {text!r}" for text in sent if text not in stored_texts)
+        doubled.extend(f"{sender}: {text!r}" for text in set(stored_texts) if stored_texts.count(text) > 1)
+        if stored_texts == sent:
+            for turn, stored_turn in zip(turns[sender], stored):
+                if [reply.get("text") for reply in turn.replies] != stored_turn["bot"]:
+                    wrong_replies.append(f"{sender}: {turn.text!r}")
+                if stored_turn["actions"].count("action_listen") != 1 or stored_turn["actions"][-1] != "action_listen":
+                    listen_problems.append(f"{sender}: {turn.text!r} -> {stored_turn['actions']}")
+        sessions = sum(1 for event in events if event["type"] == "action" and event["action"] == "action_session_start")
+        if sessions != 1:
+            new_sessions.append(f"{sender}: {sessions} sessions")
+        after = [turn for turn in turns[sender] if turn.started >= stop_started]
+        if after and all(turn.status == 200 for turn in after) and stored_texts == sent:
+            continued.append(sender)
+
+    on_stopped_before = {
+        sender for sender in senders if any(t.served_by == stopped_addr and t.ended < stop_started for t in turns[sender])
+    }
+    moved = [sender for sender in continued if sender in on_stopped_before]
+    after_stop = [turn for turn in all_turns if turn.started >= stop_ended]
+    served_after_by_stopped = [turn.text for turn in after_stop if turn.served_by == stopped_addr]
+    report = {
+        "command": "make test-scale",
+        "conversations": CONVERSATIONS,
+        "messages_sent": len(all_turns),
+        "messages_lost": len(lost),
+        "messages_stored_twice": len(doubled),
+        "duplicate_answers": len(listen_problems),
+        "replies_differing_from_store": len(wrong_replies),
+        "failed_requests": len(failed),
+        "apologies": len(apologies),
+        "conversations_continued_after_stop": len(continued),
+        "conversations_moved_from_stopped_replica": len(moved),
+        "conversations_with_extra_sessions": len(new_sessions),
+        "replica_stop_seconds": round(stop_ended - stop_started, 2),
+        "reply_times_before_stop": timing([t for t in all_turns if t.ended < stop_started]),
+        "reply_times_during_stop": timing([t for t in all_turns if t.ended >= stop_started and t.started < stop_ended]),
+        "reply_times_after_stop": timing(after_stop),
+        "served_before_stop": {
+            "stopped_replica": sum(1 for t in all_turns if t.ended < stop_started and t.served_by == stopped_addr),
+            "surviving_replica": sum(1 for t in all_turns if t.ended < stop_started and t.served_by == survivor_addr),
+        },
+        "duration_s": round(duration, 1),
+    }
+    print("\nscale-out result:\n" + json.dumps(report, indent=2))
+    RESULTS_PATH.parent.mkdir(exist_ok=True)
+    RESULTS_PATH.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+    assert not failed, f"requests that failed: {failed[:10]}"
+    assert not apologies, f"answered with the apology (reply timeout or failure): {apologies[:10]}"
+    assert not empty, f"empty replies: {empty[:10]}"
+    assert not lost, f"user messages missing from PostgreSQL: {lost[:10]}"
+    assert not doubled, f"user messages stored twice: {doubled[:10]}"
+    assert not wrong_replies, f"stored bot replies differ from what the visitor got: {wrong_replies[:10]}"
+    assert not listen_problems, f"turns not answered exactly once: {listen_problems[:10]}"
+    assert not new_sessions, f"conversations that lost their session (history not continued): {new_sessions[:10]}"
+    assert not served_after_by_stopped, "the stopped replica still answered"
+    assert len(continued) == CONVERSATIONS, f"only {len(continued)} of {CONVERSATIONS} conversations continued"
+    assert moved, "no conversation moved from the stopped replica to the survivor"
+    assert report["served_before_stop"]["stopped_replica"] and report["served_before_stop"]["surviving_replica"], (
+        "nginx did not spread the conversations over both replicas"
+    )
