@@ -174,6 +174,56 @@ def timing(turns: List[Turn]) -> Dict[str, Any]:
     }
 
 
+SIMULTANEOUS_CONVERSATIONS = 5
+SIMULTANEOUS_PAIR = ("What is LDN?", "Is it addictive?")
+EXTRA_RESULTS: Dict[str, Any] = {}
+
+
+def test_simultaneous_messages_on_two_replicas_are_serialised(deployment: Deployment) -> None:
+    """Two messages of one conversation reach the two replicas at once (bypassing nginx): the Redis
+    lock makes one turn wait for the other, so both are stored whole, each with its one reply."""
+    senders = [f"simultaneous-{secrets.token_hex(3)}-{number}" for number in range(SIMULTANEOUS_CONVERSATIONS)]
+    barrier = threading.Barrier(2 * len(senders))
+
+    def post(replica: Server, sender: str, text: str) -> Turn:
+        barrier.wait(timeout=60)
+        turn = Turn(text, time.monotonic())
+        response = requests.post(
+            f"{replica.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+        )
+        turn.status, turn.ended = response.status_code, time.monotonic()
+        turn.replies = response.json() if response.status_code == 200 else []
+        return turn
+
+    with ThreadPoolExecutor(max_workers=2 * len(senders)) as pool:
+        futures = {
+            (sender, text): pool.submit(post, replica, sender, text)
+            for sender in senders
+            for replica, text in zip(deployment.replicas, SIMULTANEOUS_PAIR)
+        }
+        results = {key: future.result() for key, future in futures.items()}
+
+    problems = []
+    for sender in senders:
+        events = stored_events(deployment.stack.database_url, sender)
+        stored = {turn["text"]: turn for turn in stored_turns(events)}
+        if sorted(stored) != sorted(SIMULTANEOUS_PAIR) or len(stored_turns(events)) != 2:
+            problems.append(f"{sender}: stored user messages {[t['text'] for t in stored_turns(events)]}")
+            continue
+        for text in SIMULTANEOUS_PAIR:
+            turn = results[(sender, text)]
+            if turn.status != 200 or [reply.get("text") for reply in turn.replies] != stored[text]["bot"]:
+                problems.append(f"{sender}: {text!r} reply {turn.status} differs from the stored one")
+            if stored[text]["actions"].count("action_listen") != 1:
+                problems.append(f"{sender}: {text!r} actions {stored[text]['actions']}")
+        sessions = sum(1 for event in events if event["type"] == "action" and event["action"] == "action_session_start")
+        if sessions != 1:
+            problems.append(f"{sender}: {sessions} sessions")
+    EXTRA_RESULTS["simultaneous_pairs_on_two_replicas"] = len(senders)
+    EXTRA_RESULTS["simultaneous_pairs_interleaved_or_lost"] = len(problems)
+    assert not problems, problems
+
+
 def test_conversations_survive_a_replica_stopping(deployment: Deployment) -> None:
     started = time.monotonic()
     run_id = secrets.token_hex(3)
@@ -275,6 +325,7 @@ def test_conversations_survive_a_replica_stopping(deployment: Deployment) -> Non
             "surviving_replica": sum(1 for t in all_turns if t.ended < stop_started and t.served_by == survivor_addr),
         },
         "duration_s": round(duration, 1),
+        **EXTRA_RESULTS,
     }
     print("\nscale-out result:\n" + json.dumps(report, indent=2))
     RESULTS_PATH.parent.mkdir(exist_ok=True)
