@@ -114,6 +114,16 @@ def start_rasa_server(
     return _spawn("Rasa server", command, f"http://127.0.0.1:{port}", log_path, env)
 
 
+def start_rasa_replica(port: int, endpoints: Path, log_path: Path, env: Dict[str, str]) -> Server:
+    """One Rasa replica started as the container starts it (`python -m tools.rasa_server`):
+    the endpoints file is written from `env` (DATABASE_URL, REDIS_URL, ACTION_SERVER_URL)."""
+    command = [
+        sys.executable, "-m", "tools.rasa_server",
+        "--interface", "127.0.0.1", "--port", str(port), "--endpoints", str(endpoints),
+    ]
+    return _spawn("Rasa replica", command, f"http://127.0.0.1:{port}", log_path, env)
+
+
 def wait_until_ready(server: Server, path: str, timeout: float = 180.0) -> float:
     """Poll `path` until it answers 200; returns the seconds waited. Raises if the process died."""
     started = time.monotonic()

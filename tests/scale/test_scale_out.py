@@ -41,9 +41,8 @@ from tools.servers import (
     Server,
     free_port,
     start_action_server,
-    start_rasa_server,
+    start_rasa_replica,
     wait_until_ready,
-    write_endpoints,
 )
 
 CONVERSATIONS = 50
@@ -96,15 +95,20 @@ def deployment(request: pytest.FixtureRequest) -> Iterator[Deployment]:
     try:
         stack.start_postgres(free_port())
         stack.start_redis(free_port())
-        env = {"DATABASE_URL": stack.database_url, "REDIS_URL": stack.redis_url}
         action_port = free_port()
+        # the same variables as in docker-compose.yml and deploy/k8s/ (a test in `make test` checks them)
+        env = {
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+            "DATABASE_URL": stack.database_url,
+            "REDIS_URL": stack.redis_url,
+        }
         actions = start_action_server(action_port, work_dir / "action_server.log")
         servers.append(actions)
-        endpoints = write_endpoints(
-            work_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work_dir / "unused.db", env=env
-        )
         ports = [free_port(), free_port()]
-        replicas = [start_rasa_server(port, endpoints, work_dir / f"rasa_{i + 1}.log") for i, port in enumerate(ports)]
+        replicas = [
+            start_rasa_replica(port, work_dir / f"endpoints_{i + 1}.yml", work_dir / f"rasa_{i + 1}.log", env)
+            for i, port in enumerate(ports)
+        ]
         servers.extend(replicas)
         wait_until_ready(actions, ACTION_READY_PATH)
         for replica in replicas:

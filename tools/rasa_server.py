@@ -1,0 +1,55 @@
+"""Start one Rasa replica from the environment (the container command; `make test-scale` runs the same args).
+
+Writes the endpoints file from ACTION_SERVER_URL / DATABASE_URL / REDIS_URL (tools/endpoints.py),
+then replaces itself with `rasa run` built by tools/servers.py `rasa_run_args`:
+
+- the HTTP API (/model, /conversations, ...) stays off, unless RASA_JWT_SECRET is set: then it is on
+  and every API call needs a JWT signed with that secret (HS256); the channels never need it;
+- CORS_ORIGINS: the website origins allowed to call the socket.io/REST channels (space separated).
+
+Usage: python -m tools.rasa_server [--interface 0.0.0.0] [--port 5005] [--endpoints /tmp/endpoints.yml]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import List, Mapping
+
+from tools.endpoints import EndpointsConfigError, endpoints_config, write_endpoints_file
+from tools.servers import DEFAULT_CREDENTIALS, DEFAULT_MODEL, rasa_run_args
+
+JWT_SECRET_VAR = "RASA_JWT_SECRET"
+CORS_ORIGINS_VAR = "CORS_ORIGINS"
+#: The variables this launcher reads itself (tools/endpoints.py reads the store variables).
+ENV_VARS = (JWT_SECRET_VAR, CORS_ORIGINS_VAR)
+DEFAULT_PORT = 5005
+
+
+def command(env: Mapping[str, str], interface: str, port: int, endpoints: Path) -> List[str]:
+    """`rasa run`'s arguments for this environment (without the interpreter)."""
+    cors = env.get(CORS_ORIGINS_VAR, "").split()
+    args = rasa_run_args(DEFAULT_MODEL, endpoints, DEFAULT_CREDENTIALS, interface, port, cors)
+    if env.get(JWT_SECRET_VAR):
+        args += ["--enable-api", "--jwt-method", "HS256", "--jwt-secret", env[JWT_SECRET_VAR]]
+    return args
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--interface", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--endpoints", type=Path, default=Path("/tmp/endpoints.yml"))
+    options = parser.parse_args()
+    try:
+        write_endpoints_file(options.endpoints, endpoints_config(os.environ))
+    except EndpointsConfigError as error:
+        sys.exit(f"tools.rasa_server: {error}")
+    args = command(os.environ, options.interface, options.port, options.endpoints)
+    # exec: Rasa takes this process's place (PID 1 in a container), so SIGTERM reaches it directly
+    os.execv(sys.executable, [sys.executable, *args])
+
+
+if __name__ == "__main__":
+    main()
