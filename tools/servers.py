@@ -114,13 +114,15 @@ def start_rasa_server(
     return _spawn("Rasa server", command, f"http://127.0.0.1:{port}", log_path, env)
 
 
+def rasa_replica_args(interface: str, port: int) -> List[str]:
+    """A replica's arguments after `python`: the container command (a test compares them)."""
+    return ["-m", "tools.rasa_server", "--interface", interface, "--port", str(port)]
+
+
 def start_rasa_replica(port: int, endpoints: Path, log_path: Path, env: Dict[str, str]) -> Server:
     """One Rasa replica started as the container starts it (`python -m tools.rasa_server`):
     the endpoints file is written from `env` (DATABASE_URL, REDIS_URL, ACTION_SERVER_URL)."""
-    command = [
-        sys.executable, "-m", "tools.rasa_server",
-        "--interface", "127.0.0.1", "--port", str(port), "--endpoints", str(endpoints),
-    ]
+    command = [sys.executable, *rasa_replica_args("127.0.0.1", port), "--endpoints", str(endpoints)]
     return _spawn("Rasa replica", command, f"http://127.0.0.1:{port}", log_path, env)
 
 
