@@ -189,7 +189,9 @@ pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
 events {{ worker_connections 512; }}
 http {{
-    access_log {prefix}/access.log;
+    # test only: the route key and the replica of every request, to check socket.io stickiness
+    log_format routing '$arg_sender|$upstream_addr|$status|$request_method|$uri';
+    access_log {prefix}/access.log routing;
     client_body_temp_path {prefix}/client_body;
     proxy_temp_path {prefix}/proxy;
     fastcgi_temp_path {prefix}/fastcgi;
@@ -217,6 +219,11 @@ http {{
         import urllib.request
 
         wait_for("nginx", lambda: urllib.request.urlopen(self.nginx_url + "/healthz", timeout=2).close(), process)
+
+    def access_log(self) -> List[List[str]]:
+        """nginx's access log as [route key, replica(s) tried, status, method, path] rows."""
+        path = self.work_dir / "nginx" / "access.log"
+        return [line.split("|") for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
     def stop(self) -> None:
         """Stop everything, newest first (nginx, Redis, PostgreSQL)."""

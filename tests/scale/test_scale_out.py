@@ -228,6 +228,67 @@ def test_simultaneous_messages_on_two_replicas_are_serialised(deployment: Deploy
     assert not problems, problems
 
 
+SOCKETIO_VISITORS = 10
+SOCKETIO_ROUND_TRIPS = 4
+
+
+def socketio_visit(deployment: Deployment, session_id: str) -> Dict[str, Any]:
+    """One widget visitor over socket.io long-polling through nginx: a few session requests
+    (each a POST and a poll), then one message. The route key is the session id (query argument)."""
+    import socketio
+
+    client = socketio.Client(reconnection=False)
+    confirms: List[str] = []
+    client.on("session_confirm", lambda data: confirms.append(data))
+    client.connect(
+        f"{deployment.stack.nginx_url}/?sender={session_id}", transports=["polling"], socketio_path="socket.io",
+        wait_timeout=30,
+    )
+    try:
+        for _ in range(SOCKETIO_ROUND_TRIPS):
+            expected = len(confirms) + 1
+            client.emit("session_request", {"session_id": session_id})
+            deadline = time.monotonic() + 30
+            while len(confirms) < expected and client.connected and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.3)
+        client.emit("user_uttered", {"message": "What is LDN?", "session_id": session_id})
+        deadline = time.monotonic() + 60
+        stored: List[Dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            stored = stored_turns(stored_events(deployment.stack.database_url, session_id))
+            if stored and stored[-1]["actions"][-1:] == ["action_listen"]:
+                break
+            time.sleep(0.3)
+        return {"confirms": confirms, "connected": client.connected, "stored": stored}
+    finally:
+        client.disconnect()
+
+
+def test_socketio_long_polling_stays_on_one_replica(deployment: Deployment) -> None:
+    """The widget's transport: every poll of one socket reaches the replica that knows its sid
+    (a replica answers another's sid with 400 and the socket drops), and its turn is stored."""
+    session_ids = [f"widget-{secrets.token_hex(3)}-{number}" for number in range(SOCKETIO_VISITORS)]
+    with ThreadPoolExecutor(max_workers=SOCKETIO_VISITORS) as pool:
+        visits = dict(zip(session_ids, pool.map(lambda sid: socketio_visit(deployment, sid), session_ids)))
+    rows = [row for row in deployment.stack.access_log() if row[4].startswith("/socket.io/") and row[0] in visits]
+    replicas_by_visitor = {sid: {row[1] for row in rows if row[0] == sid} for sid in session_ids}
+    EXTRA_RESULTS["socketio_visitors"] = SOCKETIO_VISITORS
+    EXTRA_RESULTS["socketio_requests_through_nginx"] = len(rows)
+    EXTRA_RESULTS["socketio_visitors_on_one_replica"] = sum(1 for found in replicas_by_visitor.values() if len(found) == 1)
+    for sid, visit in visits.items():
+        assert visit["connected"], f"{sid}: the socket dropped (a poll reached the wrong replica?)"
+        assert visit["confirms"] == [sid] * SOCKETIO_ROUND_TRIPS, f"{sid}: session confirms {visit['confirms']}"
+        assert [turn["text"] for turn in visit["stored"]] == ["What is LDN?"], f"{sid}: stored {visit['stored']}"
+    assert all(len(found) == 1 for found in replicas_by_visitor.values()), replicas_by_visitor
+    # 499: the client closed its pending long-poll GET when it disconnected
+    refused = [row for row in rows if row[2] not in ("200", "101") and not (row[2] == "499" and row[3] == "GET")]
+    assert not refused, refused[:5]
+    assert len({replica for found in replicas_by_visitor.values() for replica in found}) == 2, (
+        "all visitors landed on one replica: the route key does not spread them"
+    )
+
+
 def test_conversations_survive_a_replica_stopping(deployment: Deployment) -> None:
     started = time.monotonic()
     run_id = secrets.token_hex(3)
