@@ -9,6 +9,7 @@ import requests
 
 from tools.servers import (
     ACTION_READY_PATH,
+    DEFAULT_CREDENTIALS,
     RASA_READY_PATH,
     Server,
     free_port,
@@ -24,6 +25,8 @@ class RunningAssistant:
     rasa: Server
     actions: Server
     work_dir: Path
+    credentials: Path = DEFAULT_CREDENTIALS
+    env: Optional[Dict[str, str]] = None
 
     @property
     def rest_url(self) -> str:
@@ -39,6 +42,16 @@ class RunningAssistant:
         self.rasa.stop()
         self.actions.stop()
 
+    def restart_rasa(self) -> None:
+        """Stop the Rasa server and start it again on the same port, with the same files."""
+        self.rasa.stop()
+        port = int(self.rasa.url.rsplit(":", 1)[1])
+        self.rasa = start_rasa_server(
+            port, self.work_dir / "endpoints.yml", self.work_dir / "rasa_server.log",
+            credentials=self.credentials, env=self.env,
+        )
+        wait_until_ready(self.rasa, RASA_READY_PATH)
+
 
 def reply_text(messages: List[Dict[str, Any]]) -> str:
     """All the text of a reply, joined, for assertions."""
@@ -49,7 +62,9 @@ def reply_buttons(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return [button for message in messages for button in message.get("buttons", []) or []]
 
 
-def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> RunningAssistant:
+def start_assistant(
+    work_dir: Path, env: Optional[Dict[str, str]] = None, credentials: Path = DEFAULT_CREDENTIALS
+) -> RunningAssistant:
     """Start the action server and the Rasa server with their own ports, endpoints and SQLite file."""
     work_dir.mkdir(parents=True, exist_ok=True)
     action_port, rasa_port = free_port(), free_port()
@@ -57,7 +72,7 @@ def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> Run
         work_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work_dir / "rasa.db"
     )
     actions = start_action_server(action_port, work_dir / "action_server.log", env=env)
-    rasa = start_rasa_server(rasa_port, endpoints, work_dir / "rasa_server.log", env=env)
+    rasa = start_rasa_server(rasa_port, endpoints, work_dir / "rasa_server.log", credentials=credentials, env=env)
     try:
         wait_until_ready(actions, ACTION_READY_PATH)
         wait_until_ready(rasa, RASA_READY_PATH)
@@ -65,4 +80,4 @@ def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> Run
         rasa.stop()
         actions.stop()
         raise
-    return RunningAssistant(rasa, actions, work_dir)
+    return RunningAssistant(rasa, actions, work_dir, credentials, env)
