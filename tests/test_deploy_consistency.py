@@ -28,9 +28,12 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 RASA_PORT, ACTION_PORT, NGINX_PORT = 5005, 5055, 80
 RASA_COMMAND = ["python", *rasa_replica_args("0.0.0.0", RASA_PORT)]
 ACTION_COMMAND = ["python", *action_server_args("0.0.0.0", ACTION_PORT)]
-#: what the replicas may be given: the variables our launcher and endpoints module read, and the answers path
-RASA_ENV_VARS = {*endpoints.ENV_VARS, *rasa_server.ENV_VARS, "ANSWERS_PATH"}
-SERVICE_ENV_VARS_REQUIRED = {"ACTION_SERVER_URL", "DATABASE_URL", "REDIS_URL"}
+#: the SMS channel's settings from the environment (channels/twilio_sms.py; a test checks it reads them)
+SMS_ENV_VARS = {"TWILIO_AUTH_TOKEN", "TWILIO_WEBHOOK_URL", "SMS_VALIDATE_SIGNATURE", "SMS_STORE_PATH"}
+#: what the replicas may be given: the variables our launcher, endpoints module and channels read
+RASA_ENV_VARS = {*endpoints.ENV_VARS, *rasa_server.ENV_VARS, "ANSWERS_PATH", *SMS_ENV_VARS}
+SERVICE_ENV_VARS_REQUIRED = {"ACTION_SERVER_URL", "DATABASE_URL", "REDIS_URL", "TWILIO_AUTH_TOKEN", "TWILIO_WEBHOOK_URL"}
+SECRET_ENV_VARS = ("DATABASE_URL", "REDIS_URL", "RASA_JWT_SECRET", "TWILIO_AUTH_TOKEN")
 
 
 def read_yaml_documents(path: Path) -> List[Dict[str, Any]]:
@@ -99,6 +102,15 @@ def test_compose_and_kubernetes_run_the_same_commands(compose: Dict[str, Any], k
 
 # --- environment variables ------------------------------------------------------------------
 
+def test_the_variables_allowed_for_the_replicas_are_read_by_the_code() -> None:
+    sources = {
+        "ANSWERS_PATH": PROJECT_DIR / "actions" / "answer_book.py",
+        **{name: PROJECT_DIR / "channels" / "twilio_sms.py" for name in SMS_ENV_VARS},
+    }
+    for name, path in sources.items():
+        assert f'"{name}"' in path.read_text(encoding="utf-8"), f"{path.name} no longer reads {name}"
+
+
 def test_compose_sets_the_variables_the_code_reads(compose: Dict[str, Any]) -> None:
     for name, service in replica_services(compose).items():
         env = service["environment"]
@@ -112,6 +124,8 @@ def test_compose_sets_the_variables_the_code_reads(compose: Dict[str, Any]) -> N
         assert "${POSTGRES_PASSWORD" in env["DATABASE_URL"] and "${POSTGRES_PASSWORD" in postgres["POSTGRES_PASSWORD"]
         assert (config["lock_store"]["url"], config["lock_store"]["port"]) == ("redis", 6379)
         assert "${REDIS_PASSWORD" in env["REDIS_URL"]
+        assert env["TWILIO_AUTH_TOKEN"].startswith("${TWILIO_AUTH_TOKEN"), "the Twilio token comes from the environment"
+        assert str(env.get("SMS_VALIDATE_SIGNATURE", "true")).lower() != "false"
         action = urlsplit(config["action_endpoint"]["url"])
         assert (action.hostname, action.port, action.path) == ("actions", ACTION_PORT, "/webhook")
 
@@ -120,7 +134,8 @@ def test_kubernetes_sets_the_variables_the_code_reads_with_secrets_from_a_secret
     env = k8s_env(container(k8s, "bliss-rasa"))
     assert set(env) <= RASA_ENV_VARS, f"variables nothing reads: {set(env) - RASA_ENV_VARS}"
     assert SERVICE_ENV_VARS_REQUIRED <= set(env)
-    for secret in ("DATABASE_URL", "REDIS_URL", "RASA_JWT_SECRET"):
+    assert "SMS_VALIDATE_SIGNATURE" not in env, "signatures are always checked in production"
+    for secret in SECRET_ENV_VARS:
         assert env[secret]["secretKeyRef"]["name"] == "bliss-secrets", f"{secret} must come from the Secret"
     action = urlsplit(env["ACTION_SERVER_URL"])
     service = k8s["Service/bliss-actions"]
@@ -182,6 +197,8 @@ def test_nginx_routes_to_the_replicas_with_the_tested_files(compose: Dict[str, A
     routes = (NGINX_CONFIG_DIR / "routes.conf").read_text(encoding="utf-8")
     for location in ("location /webhooks/", "location /socket.io/", "location = / ", "location / "):
         assert location in routes
+    route_key = (NGINX_CONFIG_DIR / "route-key.conf").read_text(encoding="utf-8")
+    assert re.search(r"~\^/webhooks/twilio_sms/\s+\"twilio_sms\";", route_key), "all SMS to one replica (per-replica SMS store)"
 
 
 # --- security defaults ----------------------------------------------------------------------

@@ -27,7 +27,8 @@ COPY config.yml domain.yml credentials.yml endpoints.yml ./
 COPY models/bliss.tar.gz models/bliss.tar.gz
 
 # not root; /tmp holds the endpoints file tools/rasa_server.py writes from the environment
-RUN useradd --uid 1001 --home-dir /app --no-create-home bliss && chown bliss /app
+# var/ holds the SMS channel's SQLite store (a volume in docker-compose.yml)
+RUN useradd --uid 1001 --home-dir /app --no-create-home bliss && mkdir -p /app/var && chown bliss /app /app/var
 USER 1001
 EXPOSE 5005
 # the HTTP API stays off unless RASA_JWT_SECRET is set (see tools/rasa_server.py, docs/DEPLOY.md)

@@ -289,6 +289,20 @@ def test_socketio_long_polling_stays_on_one_replica(deployment: Deployment) -> N
     )
 
 
+def test_sms_webhooks_all_reach_one_replica(deployment: Deployment) -> None:
+    """The SMS channel keeps per-replica state (SQLite), so nginx sends every SMS webhook to one
+    replica whatever the route key. Unsigned here (no Twilio token in the test): refused with 403."""
+    keys = [secrets.token_hex(4) for _ in range(8)]
+    for key in keys:
+        response = requests.post(
+            f"{deployment.stack.nginx_url}/webhooks/twilio_sms/webhook", params={"sender": key},
+            data={"From": "+15550100", "Body": "What is LDN?", "MessageSid": "SM" + key}, timeout=30,
+        )
+        assert response.status_code == 403, response.text[:300]
+    replicas = {row[1] for row in deployment.stack.access_log() if row[0] in keys}
+    assert len(replicas) == 1, f"SMS webhooks reached {replicas}"
+
+
 def test_conversations_survive_a_replica_stopping(deployment: Deployment) -> None:
     started = time.monotonic()
     run_id = secrets.token_hex(3)
