@@ -256,6 +256,15 @@ def dependency_closure(names: Iterable[str]) -> Set[str]:
     return seen
 
 
+def test_the_rasa_image_has_the_modules_the_endpoints_and_credentials_name() -> None:
+    text = dockerfile("rasa.Dockerfile")
+    lock_store = endpoints.endpoints_config({"REDIS_URL": "redis://r:6379/0"})["lock_store"]["type"]
+    channels = [key for key in yaml.safe_load((PROJECT_DIR / "credentials.yml").read_text()) if "." in key]
+    for module_path in [lock_store, *channels]:
+        package = module_path.split(".")[0]
+        assert f"COPY {package}/ {package}/" in text, f"rasa.Dockerfile does not copy {package}/ ({module_path})"
+
+
 def test_image_requirements_are_pinned_in_constraints() -> None:
     pins = {canonical(line.split("==")[0]) for line in (PROJECT_DIR / "constraints.txt").read_text().splitlines()
             if "==" in line and not line.startswith("#")}

@@ -13,6 +13,7 @@ from rasa.core.lock_store import LockStore, RedisLockStore
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.core.utils import AvailableEndpoints
 
+from stores.redis_lock import AtomicRedisLockStore
 from tools.endpoints import EndpointsConfigError, endpoints_config, main, write_endpoints_file
 from tools.rasa_server import command
 from tools.servers import write_endpoints
@@ -49,7 +50,7 @@ def test_database_url_selects_the_sql_tracker_store_on_postgresql(tmp_path: Path
 
 def test_redis_url_selects_the_redis_lock_store(tmp_path: Path) -> None:
     lock_store = LockStore.create(read_back(tmp_path, PRODUCTION_ENV).lock_store)
-    assert isinstance(lock_store, RedisLockStore)
+    assert isinstance(lock_store, AtomicRedisLockStore) and isinstance(lock_store, RedisLockStore)
     connection = lock_store.red.connection_pool.connection_kwargs
     assert (connection["host"], connection["port"], connection["db"]) == ("redis.internal", 6380, 2)
     assert connection["password"] == "s3cret"

@@ -7,7 +7,8 @@ deployment. This plain module (no Rasa import) writes the file instead:
 - ACTION_SERVER_URL  the action server's webhook (default http://127.0.0.1:5055/webhook)
 - DATABASE_URL       postgresql://user:password@host:port/db  -> SQL tracker store on PostgreSQL
 - REDIS_URL          redis://[:password@]host:port/db          -> Redis lock store (one conversation
-                     is processed by one replica at a time)
+                     is processed by one replica at a time; stores/redis_lock.py: Rasa's RedisLockStore
+                     with atomic ticket updates)
 - SQLITE_DB          the SQLite file when DATABASE_URL is unset (default var/rasa.db)
 
 Usage: python -m tools.endpoints OUT.yml   (the container entrypoint does this before `rasa run`)
@@ -35,6 +36,8 @@ POSTGRES_DEFAULT_PORT = 5432
 REDIS_DEFAULT_PORT = 6379
 #: Keys of this assistant in a Redis that other apps may share.
 LOCK_KEY_PREFIX = "bliss"
+#: Rasa's RedisLockStore, with atomic ticket updates (Rasa's own races between replicas: see the module)
+LOCK_STORE_TYPE = "stores.redis_lock.AtomicRedisLockStore"
 
 
 class EndpointsConfigError(ValueError):
@@ -76,7 +79,7 @@ def redis_lock_store(url: str) -> Dict[str, Any]:
     if not db.isdigit():
         raise EndpointsConfigError(f"{REDIS_URL_VAR}: the database after the last / must be a number, got {db!r}")
     store: Dict[str, Any] = {
-        "type": "redis",
+        "type": LOCK_STORE_TYPE,
         "url": parts.hostname,
         "port": parts.port or REDIS_DEFAULT_PORT,
         "db": int(db),

@@ -22,6 +22,7 @@ RUN python -m tools.build_spacy_pipeline .cache/spacy/en_bliss_ldn
 COPY actions/ actions/
 COPY channels/ channels/
 COPY nlu_components/ nlu_components/
+COPY stores/ stores/
 COPY answers/ answers/
 COPY config.yml domain.yml credentials.yml endpoints.yml ./
 COPY models/bliss.tar.gz models/bliss.tar.gz
