@@ -76,4 +76,5 @@ bench-answers: $(MODEL) ## Time an answer edit going live (reload) vs the same c
 .PHONY: test-scale
 
 test-scale: $(MODEL) ## Scale-out test: installs/starts PostgreSQL, Redis, nginx; 2 replicas, 50 conversations, one replica stopped
-	BLISS_SCALE_TEST=1 $(PY) -m pytest tests/scale -s -q -p no:cacheprovider
+	@# SIGINT after 15 minutes: pytest still runs the teardown that stops every server it started
+	BLISS_SCALE_TEST=1 timeout --signal=INT 900 $(PY) -m pytest tests/scale -s -q -p no:cacheprovider
