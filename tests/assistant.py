@@ -29,6 +29,10 @@ class RunningAssistant:
     env: Optional[Dict[str, str]] = None
 
     @property
+    def action_port(self) -> int:
+        return int(self.actions.url.rsplit(":", 1)[1])
+
+    @property
     def rest_url(self) -> str:
         return f"{self.rasa.url}/webhooks/rest/webhook"
 

@@ -13,7 +13,7 @@ import re
 import sys
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Set
+from typing import Any, Dict, Iterable, List, Optional, Set
 from urllib.parse import urlsplit
 
 import pytest
@@ -256,13 +256,71 @@ def dependency_closure(names: Iterable[str]) -> Set[str]:
     return seen
 
 
-def test_the_rasa_image_has_the_modules_the_endpoints_and_credentials_name() -> None:
-    text = dockerfile("rasa.Dockerfile")
+def local_module_file(module: str) -> Optional[Path]:
+    """The project file of an importable project module (a.b -> a/b.py or a/b/__init__.py), or None."""
+    base = PROJECT_DIR.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file() and (PROJECT_DIR / module.split(".")[0] / "__init__.py").is_file():
+            return candidate
+    return None
+
+
+def local_import_closure(modules: Iterable[str]) -> Set[Path]:
+    """Every project file the given modules import, directly or not (package __init__ files included)."""
+    files: Set[Path] = set()
+    todo = list(modules)
+    while todo:
+        module = todo.pop()
+        parts = module.split(".")
+        for depth in range(1, len(parts) + 1):  # importing a.b.c runs a/__init__, a/b/__init__ too
+            path = local_module_file(".".join(parts[:depth]))
+            if path is None or path in files:
+                continue
+            files.add(path)
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    todo.extend(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    todo.append(node.module)
+                    todo.extend(f"{node.module}.{alias.name}" for alias in node.names)
+    return files
+
+
+def copied_paths(text: str) -> List[str]:
+    """The sources of a Dockerfile's COPY lines (directories end with /)."""
+    sources: List[str] = []
+    for line in text.splitlines():
+        if line.startswith("COPY ") and "--from" not in line:
+            sources.extend(line.split()[1:-1])
+    return sources
+
+
+def assert_copied(dockerfile_name: str, files: Iterable[Path]) -> None:
+    sources = copied_paths(dockerfile(dockerfile_name))
+    for path in sorted(files):
+        relative = path.relative_to(PROJECT_DIR).as_posix()
+        assert any(relative == source or (source.endswith("/") and relative.startswith(source)) for source in sources), (
+            f"{dockerfile_name} does not copy {relative}, which the server imports"
+        )
+
+
+def test_the_rasa_image_has_every_module_the_server_loads() -> None:
+    """The launcher, the lock store, the channels of credentials.yml and the components of config.yml."""
     lock_store = endpoints.endpoints_config({"REDIS_URL": "redis://r:6379/0"})["lock_store"]["type"]
     channels = [key for key in yaml.safe_load((PROJECT_DIR / "credentials.yml").read_text()) if "." in key]
-    for module_path in [lock_store, *channels]:
-        package = module_path.split(".")[0]
-        assert f"COPY {package}/ {package}/" in text, f"rasa.Dockerfile does not copy {package}/ ({module_path})"
+    config = yaml.safe_load((PROJECT_DIR / "config.yml").read_text())
+    components = [step["name"] for step in config["pipeline"] + config.get("policies", []) if "." in step["name"]]
+    roots = ["tools.rasa_server", *[path.rsplit(".", 1)[0] for path in [lock_store, *channels, *components]]]
+    assert_copied("rasa.Dockerfile", local_import_closure(roots))
+    for step in config["pipeline"]:
+        for key, value in step.items():
+            if key.endswith("_file"):
+                assert_copied("rasa.Dockerfile", [PROJECT_DIR / value])
+
+
+def test_the_action_image_has_every_module_the_action_server_loads() -> None:
+    actions = [f"actions.{path.stem}" for path in (PROJECT_DIR / "actions").glob("*.py")]
+    assert_copied("actions.Dockerfile", local_import_closure(["tools.action_server", *actions]))
 
 
 def test_image_requirements_are_pinned_in_constraints() -> None:
@@ -297,8 +355,10 @@ def imported_top_modules(paths: Iterable[Path]) -> Set[str]:
 
 
 def test_the_action_image_has_everything_the_actions_import() -> None:
-    copied = sorted((PROJECT_DIR / "actions").glob("*.py")) + [PROJECT_DIR / "tools" / "action_server.py"]
-    third_party = imported_top_modules(copied) - set(sys.stdlib_module_names) - {"actions", "tools", "__future__"}
+    actions = [f"actions.{path.stem}" for path in (PROJECT_DIR / "actions").glob("*.py")]
+    loaded = local_import_closure(["tools.action_server", *actions])
+    project_packages = {path.parent.name for path in PROJECT_DIR.glob("*/__init__.py")}
+    third_party = imported_top_modules(loaded) - set(sys.stdlib_module_names) - project_packages - {"__future__"}
     closure = dependency_closure(requirement_names(PROJECT_DIR / "requirements-actions.txt"))
     providers = metadata.packages_distributions()
     for module in third_party:
@@ -307,5 +367,3 @@ def test_the_action_image_has_everything_the_actions_import() -> None:
         assert any(canonical(dist) in closure for dist in candidates), (
             f"the actions import {module}, which requirements-actions.txt does not install"
         )
-    text = dockerfile("actions.Dockerfile")
-    assert "COPY actions/ actions/" in text and "tools/action_server.py" in text

@@ -18,6 +18,8 @@ from tools.endpoints import endpoints_config, write_endpoints_file
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_DIR / "models" / "bliss.tar.gz"
 DEFAULT_CREDENTIALS = PROJECT_DIR / "credentials.yml"
+#: Installs the redaction of phone numbers, e-mail addresses and dates in the Rasa server's log.
+LOGGING_CONFIG = PROJECT_DIR / "tools" / "logging.yml"
 QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
 
 
@@ -98,6 +100,7 @@ def rasa_run_args(
         "--interface", interface,
         "--port", str(port),
         "--cors", *cors,
+        "--logging-config-file", str(LOGGING_CONFIG),  # redacts personal data in every log line
     ]
 
 

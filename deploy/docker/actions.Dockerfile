@@ -1,4 +1,5 @@
-# The action server: rasa-sdk + PyYAML + the actions package. No Rasa, no TensorFlow (a test checks).
+# The action server: rasa-sdk + PyYAML + the actions package (and the local modules it imports:
+# safety/, tools/log_privacy.py). No Rasa, no TensorFlow (a test checks both).
 #   docker build -f deploy/docker/actions.Dockerfile -t bliss/actions .
 FROM python:3.10-slim-bookworm
 
@@ -8,8 +9,9 @@ WORKDIR /app
 COPY requirements-actions.txt constraints.txt ./
 RUN pip install --upgrade "pip<24.1" && pip install -r requirements-actions.txt
 
-COPY tools/__init__.py tools/action_server.py tools/
+COPY tools/__init__.py tools/action_server.py tools/log_privacy.py tools/
 COPY actions/ actions/
+COPY safety/ safety/
 COPY answers/ answers/
 
 RUN useradd --uid 1001 --home-dir /app --no-create-home bliss
