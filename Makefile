@@ -36,7 +36,7 @@ $(MODEL): $(TRAINING_INPUTS)
 
 train: $(MODEL) ## Train the model (only when data, config or the spaCy pipeline changed)
 
-run: $(MODEL) ## Start the assistant: action server + Rasa server (REST, socket.io) on loopback
+run: $(MODEL) ## Start the assistant on loopback: action server, Rasa server (REST, socket.io), demo page :8080
 	$(PY) -m tools.serve
 
 shell: $(MODEL) ## Chat with the assistant in the terminal
@@ -84,6 +84,19 @@ bench-safety: $(MODEL) ## Measure emergency recall, false alarms, replies with t
 forget: ## Delete one stored conversation: make forget SENDER=<sender id> [ENDPOINTS=endpoints.yml]
 	@test -n "$(SENDER)" || { echo "usage: make forget SENDER=<sender id>"; exit 2; }
 	$(PY) -m tools.forget_conversation "$(SENDER)" --endpoints "$(or $(ENDPOINTS),endpoints.yml)"
+
+# --- Website chat widget (issue 7) ---------------------------------------------------------------
+# rasa-webchat from npm (pinned by web/package-lock.json), served by tools/web_server.py; no CDN.
+WEBCHAT := web/node_modules/rasa-webchat/lib/index.js
+
+$(WEBCHAT): web/package.json web/package-lock.json
+	cd web && npm ci
+	touch $@
+
+.PHONY: web
+web: $(WEBCHAT) ## Install the chat widget (rasa-webchat) from npm into web/node_modules
+
+run test-py: $(WEBCHAT)
 
 # --- Scale-out (issue 9): PostgreSQL tracker store, Redis lock store, two replicas behind nginx ---
 .PHONY: test-scale

@@ -15,7 +15,8 @@ from rasa.core.utils import AvailableEndpoints
 
 from stores.redis_lock import AtomicRedisLockStore
 from tools.endpoints import EndpointsConfigError, endpoints_config, main, write_endpoints_file
-from tools.rasa_server import command
+from tools.rasa_server import command, prepare
+from tools.servers import DEFAULT_CREDENTIALS, SOCKETIO_CHANNEL
 from tools.servers import write_endpoints
 
 PRODUCTION_ENV = {
@@ -101,3 +102,13 @@ def test_the_http_api_stays_off_unless_a_jwt_secret_is_set(tmp_path: Path) -> No
     with_secret = command({"RASA_JWT_SECRET": "k"}, "0.0.0.0", 5005, tmp_path / "e.yml")
     assert "--enable-api" in with_secret
     assert with_secret[with_secret.index("--jwt-secret") + 1] == "k"
+
+
+def test_cors_origins_become_the_socketio_channels_only_allowed_origins(tmp_path: Path) -> None:
+    assert prepare({}, tmp_path / "endpoints.yml") == DEFAULT_CREDENTIALS
+    site = "https://www.example-clinic.com"
+    credentials = yaml.safe_load(prepare({"CORS_ORIGINS": site}, tmp_path / "endpoints.yml").read_text())
+    assert credentials[SOCKETIO_CHANNEL]["allowed_origins"] == [site]
+    assert "channels.rest.ClinicRestInput" in credentials, "the other channels stay as configured"
+    args = command({"CORS_ORIGINS": site}, "0.0.0.0", 5005, tmp_path / "e.yml")
+    assert args[args.index("--cors") + 1] == site
