@@ -11,6 +11,7 @@ import json
 import secrets
 import shutil
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Iterator, List, Type
@@ -29,6 +30,7 @@ TICKETS_PER_REPLICA = 50
 TURNS_PER_REPLICA = 15
 # seconds: a ticket lost by a racing store blocks its conversation this long (Rasa default 60)
 LOCK_LIFETIME = 3
+REPLICA_SECONDS = 20  # each replica's turns end by then; unfinished turns count as errors
 RESULTS_PATH = PROJECT_DIR / "results" / "lock_store.json"
 RESULTS: dict = {"rasa_redis_lock_store": {}, "atomic_redis_lock_store": {}}
 
@@ -81,18 +83,23 @@ def holders_at_once(store_class: Type[RedisLockStore], redis_url: str) -> dict:
     state = {"inside": 0, "most_inside": 0, "turns": 0, "errors": 0}
     guard, start = threading.Lock(), threading.Barrier(REPLICAS)
 
+    async def one_turn(store: LockStore) -> None:
+        async with store.lock(conversation, lock_lifetime=LOCK_LIFETIME, wait_time_in_seconds=0.005):
+            with guard:
+                state["inside"] += 1
+                state["most_inside"] = max(state["most_inside"], state["inside"])
+            await asyncio.sleep(0.002)
+            with guard:
+                state["inside"] -= 1
+                state["turns"] += 1
+
     async def take_turns(store: LockStore) -> None:
+        deadline = time.monotonic() + REPLICA_SECONDS
         for _ in range(TURNS_PER_REPLICA):
             try:
-                async with store.lock(conversation, lock_lifetime=LOCK_LIFETIME, wait_time_in_seconds=0.005):
-                    with guard:
-                        state["inside"] += 1
-                        state["most_inside"] = max(state["most_inside"], state["inside"])
-                    await asyncio.sleep(0.002)
-                    with guard:
-                        state["inside"] -= 1
-                        state["turns"] += 1
-            except Exception:  # LockError: the store lost this replica's ticket
+                # a racing store can strand a replica behind a lost ticket: bound every turn
+                await asyncio.wait_for(one_turn(store), timeout=max(0.1, deadline - time.monotonic()))
+            except (Exception, asyncio.TimeoutError):  # LockError (ticket lost) or the time bound
                 with guard:
                     state["errors"] += 1
 
@@ -104,7 +111,7 @@ def holders_at_once(store_class: Type[RedisLockStore], redis_url: str) -> dict:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=300)
+        thread.join()
     return state
 
 
