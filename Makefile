@@ -105,3 +105,10 @@ $(WEBCHAT): web/package.json web/package-lock.json
 web: $(WEBCHAT) ## Install the chat widget (rasa-webchat) from npm into web/node_modules
 
 run test-py: $(WEBCHAT)
+
+# --- Scale-out (issue 9): PostgreSQL tracker store, Redis lock store, two replicas behind nginx ---
+.PHONY: test-scale
+
+test-scale: $(MODEL) ## Scale-out test: installs/starts PostgreSQL, Redis, nginx; 2 replicas, 50 conversations, one replica stopped
+	@# SIGINT after 15 minutes: pytest still runs the teardown that stops every server it started
+	BLISS_SCALE_TEST=1 timeout --signal=INT 900 $(PY) -m pytest tests/scale -s -q -p no:cacheprovider
