@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Dict, List, Optional, Sequence
 
@@ -28,6 +28,7 @@ class Server:
     url: str  # base URL, e.g. http://127.0.0.1:5005
     log_path: Path
     log_file: IO
+    started: float = field(default_factory=time.monotonic)  # when it was spawned
 
     def stop(self, timeout: float = 15.0) -> None:
         if self.process.poll() is None:
