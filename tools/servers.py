@@ -51,11 +51,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+SQLITE_TRACKER_STORE = "serving.sqlite_store.SQLiteTrackerStore"
+
+
 def write_endpoints(path: Path, action_url: str, tracker_db: Path) -> Path:
     """An endpoints file like endpoints.yml, with this run's action server and SQLite file."""
     endpoints = {
         "action_endpoint": {"url": action_url},
-        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(tracker_db)},
+        "tracker_store": {"type": SQLITE_TRACKER_STORE, "db": str(tracker_db)},
     }
     path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
     return path
@@ -90,7 +93,7 @@ def start_rasa_server(
     env: Optional[Dict[str, str]] = None,
 ) -> Server:
     command = [
-        sys.executable, "-m", "rasa", "run",
+        sys.executable, "-m", "tools.rasa_server", "run",
         "--model", str(model),
         "--endpoints", str(endpoints),
         "--credentials", str(credentials),
