@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 import requests
 
@@ -24,6 +24,8 @@ class RunningAssistant:
     rasa: Server
     actions: Server
     work_dir: Path
+    env: Optional[Dict[str, str]] = None
+    rasa_args: Sequence[str] = ()
 
     @property
     def rest_url(self) -> str:
@@ -34,6 +36,15 @@ class RunningAssistant:
         response = requests.post(self.rest_url, json={"sender": sender, "message": message}, timeout=timeout)
         assert response.status_code == 200, f"HTTP {response.status_code}: {response.text[:500]}"
         return response.json()
+
+    def restart_rasa(self) -> None:
+        """Stop the Rasa server and start a new one on another port, same endpoints and SQLite file."""
+        self.rasa.stop()
+        log = self.work_dir / f"rasa_server_{free_port()}.log"
+        self.rasa = start_rasa_server(
+            free_port(), self.work_dir / "endpoints.yml", log, env=self.env, extra_args=self.rasa_args
+        )
+        wait_until_ready(self.rasa, RASA_READY_PATH)
 
     def stop(self) -> None:
         self.rasa.stop()
@@ -49,7 +60,9 @@ def reply_buttons(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return [button for message in messages for button in message.get("buttons", []) or []]
 
 
-def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> RunningAssistant:
+def start_assistant(
+    work_dir: Path, env: Optional[Dict[str, str]] = None, rasa_args: Sequence[str] = ()
+) -> RunningAssistant:
     """Start the action server and the Rasa server with their own ports, endpoints and SQLite file."""
     work_dir.mkdir(parents=True, exist_ok=True)
     action_port, rasa_port = free_port(), free_port()
@@ -57,7 +70,7 @@ def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> Run
         work_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work_dir / "rasa.db"
     )
     actions = start_action_server(action_port, work_dir / "action_server.log", env=env)
-    rasa = start_rasa_server(rasa_port, endpoints, work_dir / "rasa_server.log", env=env)
+    rasa = start_rasa_server(rasa_port, endpoints, work_dir / "rasa_server.log", env=env, extra_args=rasa_args)
     try:
         wait_until_ready(actions, ACTION_READY_PATH)
         wait_until_ready(rasa, RASA_READY_PATH)
@@ -65,4 +78,4 @@ def start_assistant(work_dir: Path, env: Optional[Dict[str, str]] = None) -> Run
         rasa.stop()
         actions.stop()
         raise
-    return RunningAssistant(rasa, actions, work_dir)
+    return RunningAssistant(rasa, actions, work_dir, env, rasa_args)

@@ -91,7 +91,9 @@ def start_rasa_server(
     credentials: Path = DEFAULT_CREDENTIALS,
     cors: Sequence[str] = ("http://localhost:8080", "http://127.0.0.1:8080"),
     env: Optional[Dict[str, str]] = None,
+    extra_args: Sequence[str] = (),
 ) -> Server:
+    """The Rasa server (tools/rasa_server.py) on 127.0.0.1:`port`; `extra_args` go to `rasa run`."""
     command = [
         sys.executable, "-m", "tools.rasa_server", "run",
         "--model", str(model),
@@ -100,6 +102,7 @@ def start_rasa_server(
         "--interface", "127.0.0.1",
         "--port", str(port),
         "--cors", *cors,
+        *extra_args,
     ]
     return _spawn("Rasa server", command, f"http://127.0.0.1:{port}", log_path, env)
 
