@@ -13,7 +13,7 @@ export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help setup spacy train run shell test validate test-core test-py clean
+.PHONY: help setup spacy train run shell test validate test-core test-py clean bench
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,3 +56,7 @@ test: validate test-core test-py ## Everything: validation, test stories, pytest
 
 clean: ## Remove the trained model, the spaCy pipeline and the local conversation store
 	rm -rf models .cache var results/core
+
+# --- Benchmark (issue 8) -------------------------------------------------------------------
+bench: $(MODEL) ## Benchmark the whole turn, ours vs Rasa's default pipeline (results/bench.json, .png; ~10 min)
+	$(PY) -m tools.bench
