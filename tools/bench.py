@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -89,10 +90,14 @@ def train(name: str, config: Path, work: Path) -> Tuple[Path, float]:
 
 
 def nlu_only(model: Path, work: Path) -> Dict[str, Any]:
-    out = work / f"nlu-{model.stem}.json"
-    subprocess.run([sys.executable, "-m", "tools.bench_nlu", str(model), str(out)], cwd=PROJECT_DIR,
-                   env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=LOAD_TIMEOUT * 2, check=True,
-                   stdout=subprocess.DEVNULL)
+    stem = model.name.split(".")[0]
+    out, log = work / f"nlu-{stem}.json", work / f"nlu-{stem}.log"
+    with log.open("w") as handle:
+        done = subprocess.run([sys.executable, "-m", "tools.bench_nlu", str(model), str(out)], cwd=PROJECT_DIR,
+                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=LOAD_TIMEOUT * 2,
+                              stdout=handle, stderr=subprocess.STDOUT, check=False)
+    if done.returncode != 0 or not out.exists():
+        raise RuntimeError(f"NLU timing of {model.name} failed; end of its log:\n{log.read_text()[-3000:]}")
     return json.loads(out.read_text())
 
 
@@ -133,7 +138,7 @@ async def _rest_levels(url: str, apology: str, long_run: bool) -> Dict[str, Any]
 
 def full_turn(model: Path, work: Path, apology: str, long_run: bool) -> Dict[str, Any]:
     """Both servers on loopback with this model; start-up, load levels, peak memory."""
-    run_dir = work / f"run-{model.stem}"
+    run_dir = work / f"run-{model.name.split('.')[0]}"
     run_dir.mkdir()
     action_port, rasa_port = free_port(), free_port()
     endpoints = write_endpoints(run_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook",
@@ -193,6 +198,7 @@ def ratios(ours: Dict[str, Any], default: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def main() -> None:
+    warnings.simplefilter("ignore")  # third-party deprecation noise around the summary
     from actions.answer_book import answer_store
     from tools.bench_report import plot, summary
 
