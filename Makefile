@@ -13,10 +13,10 @@ export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help setup spacy train run shell test validate test-core test-py clean bench
+.PHONY: help setup spacy train run shell test validate test-core test-py clean sms-faq bench
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	@test -x $(PY) || "$$(tools/find-python3.10)" -m venv $(VENV)
@@ -52,10 +52,25 @@ test-core: $(MODEL) ## Run the test stories (fails on any wrong prediction)
 test-py: $(MODEL) ## Run pytest (actions, consistency, end-to-end over REST)
 	$(PY) -m pytest tests
 
-test: validate test-core test-py ## Everything: validation, test stories, pytest
+test: validate check-answers test-core test-py ## Everything: validation, answers check, test stories, pytest
 
 clean: ## Remove the trained model, the spaCy pipeline and the local conversation store
 	rm -rf models .cache var results/core
+
+sms-faq: $(MODEL) ## Send the clinic's four FAQ questions by SMS (signed); print the TwiML and sizes to results/sms_faq.md
+	$(PY) -m tools.sms_faq
+
+# --- Staff-editable answers (issue 5): check, preview, reload benchmark ---
+.PHONY: check-answers preview bench-answers
+
+check-answers: $(VENV)/.installed ## Check answers/answers.yml (or ANSWERS_PATH): every problem with its line, or OK
+	$(PY) -m tools.check_answers
+
+preview: $(VENV)/.installed ## Print every answer as the website shows it and as SMS sends it, with sizes
+	$(PY) -m tools.preview_answers
+
+bench-answers: $(MODEL) ## Time an answer edit going live (reload) vs the same change as a domain response (retrain + restart)
+	$(PY) -m tools.bench_answer_reload
 
 # --- Benchmark (issue 8) -------------------------------------------------------------------
 bench: $(MODEL) ## Benchmark the whole turn, ours vs Rasa's default pipeline (results/bench.json, .png; ~10 min)

@@ -9,11 +9,15 @@ import logging
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
+
+if TYPE_CHECKING:
+    from actions.answer_schema import ProjectIntents
 
 logger = logging.getLogger(__name__)
 
@@ -68,156 +72,192 @@ class AnswerBook:
 
 
 class AnswersFileError(ValueError):
-    """The answers file cannot be served; `problems` say what to change, with line numbers."""
+    """The answers file cannot be served; `problems` say what to change, each "line N, column M: ..."."""
 
     def __init__(self, path: Path, problems: List[str]) -> None:
         self.path = path
         self.problems = problems
-        super().__init__(f"{path}: " + "; ".join(problems))
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> List[str]:
+        """Each problem prefixed with the file, as staff read it: "answers/answers.yml, line 14, column 5: ..."."""
+        return [f"{display_path(self.path)}, {problem}" for problem in self.problems]
 
 
-REQUIRED_MESSAGES = ("call_offer", "call_button", "scope", "help", "contact", "emergency", "service_unavailable")
+def display_path(path: Path) -> str:
+    """The path relative to the working directory when it is inside it (shorter to read)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+REQUIRED_MESSAGES = (
+    "call_offer", "call_button", "scope", "help", "contact", "emergency", "service_unavailable",
+    # the SMS channel's carrier keyword replies (channels/sms_keywords.py)
+    "sms_opt_out", "sms_opt_in", "sms_help", "sms_media_only",
+)
 ANSWER_FIELDS = ("question", "topic", "text", "sms", "follow_ups", "source")
 
 
-def parse_answer_book(source: str, path: Path) -> AnswerBook:
-    """Build an AnswerBook from YAML text, or raise AnswersFileError listing every problem."""
-    try:
-        root = yaml.compose(source, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(source)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise AnswersFileError(path, [f"{where}the file is not valid YAML ({problem})"]) from error
-    problems: List[str] = []
-    if not isinstance(data, dict):
-        raise AnswersFileError(path, ["the file must start with 'version:', 'clinic:' and 'answers:'"])
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
 
-    def line_of(*keys: str) -> str:
-        node = root
-        for key in keys:
-            if not isinstance(node, yaml.MappingNode):
-                break
-            match = next((v for k, v in node.value if k.value == key), None)
-            if match is None:
-                break
-            node = match
-        return f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}" if node else "?"
 
-    clinic_data = data.get("clinic") or {}
-    clinic = Clinic(name=str(clinic_data.get("name") or ""), phone=str(clinic_data.get("phone") or ""))
-    if not clinic.name:
-        problems.append(f"{line_of('clinic')}: the clinic needs a 'name'")
-    if not re.fullmatch(r"\(\d{3}\) \d{3}-\d{4}", clinic.phone):
-        problems.append(f"{line_of('clinic', 'phone')}: the clinic phone must look like (850) 213-6396")
-
-    answers_data = data.get("answers")
+def _build_book(data: Dict[str, Any]) -> AnswerBook:
+    """An AnswerBook from whatever the file holds (blanks where it is wrong); the schema says what is wrong."""
+    clinic_data = data.get("clinic") if isinstance(data.get("clinic"), dict) else {}
+    clinic = Clinic(name=_text(clinic_data.get("name")), phone=_text(clinic_data.get("phone")))
     answers: Dict[str, Answer] = {}
-    if not isinstance(answers_data, dict) or not answers_data:
-        problems.append(f"{line_of('answers')}: 'answers:' must list at least one answer")
-        answers_data = {}
-    for intent, entry in answers_data.items():
-        if not isinstance(entry, dict):
-            problems.append(f"{line_of('answers', intent)}: the answer for {intent} must have fields")
-            continue
-        for field in ANSWER_FIELDS:
-            value = entry.get(field)
-            if value is None or (isinstance(value, str) and not value.strip()):
-                problems.append(f"{line_of('answers', intent)}: the {field} for {intent} is empty or missing")
-        follow_ups = tuple(entry.get("follow_ups") or ())
-        answers[intent] = Answer(
-            intent=intent,
-            question=str(entry.get("question") or "").strip(),
-            topic=str(entry.get("topic") or "").strip(),
-            text=str(entry.get("text") or "").strip(),
-            sms=str(entry.get("sms") or "").strip(),
-            follow_ups=follow_ups,
-            source=str(entry.get("source") or "").strip(),
+    entries = data.get("answers") if isinstance(data.get("answers"), dict) else {}
+    for intent, entry in entries.items():
+        entry = entry if isinstance(entry, dict) else {}
+        follow_ups = entry.get("follow_ups") if isinstance(entry.get("follow_ups"), list) else []
+        answers[str(intent)] = Answer(
+            intent=str(intent),
+            question=_text(entry.get("question")),
+            topic=_text(entry.get("topic")),
+            text=_text(entry.get("text")),
+            sms=_text(entry.get("sms")),
+            follow_ups=tuple(str(follow_up) for follow_up in follow_ups),
+            source=_text(entry.get("source")),
         )
-    for intent, answer in answers.items():
-        for follow_up in answer.follow_ups:
-            if follow_up not in answers or follow_up == intent:
-                problems.append(
-                    f"{line_of('answers', intent, 'follow_ups')}: the follow-up {follow_up} of {intent} "
-                    "is not another answer in this file"
-                )
-
-    messages_data = data.get("messages") or {}
     messages: Dict[str, Dict[str, str]] = {}
-    for key in REQUIRED_MESSAGES:
-        variants = messages_data.get(key)
-        if not isinstance(variants, dict) or not str(variants.get("text") or "").strip():
-            problems.append(f"{line_of('messages')}: the message {key} needs a 'text'")
-            continue
-        messages[key] = {name: str(value).strip() for name, value in variants.items()}
-
-    lists: Dict[str, Tuple[str, ...]] = {}
-    for key in ("scope_examples", "help_topics"):
-        lists[key] = tuple(data.get(key) or ())
-        unknown = [intent for intent in lists[key] if intent not in answers]
-        if not lists[key] or unknown:
-            problems.append(f"{line_of(key)}: {key} must list answers of this file (unknown: {unknown})")
-
-    if problems:
-        raise AnswersFileError(path, problems)
+    for key, variants in (data.get("messages") if isinstance(data.get("messages"), dict) else {}).items():
+        if isinstance(variants, dict) and _text(variants.get("text")):
+            messages[str(key)] = {str(name): _text(value) for name, value in variants.items() if _text(value)}
+    lists = {key: tuple(data.get(key) or ()) if isinstance(data.get(key), list) else ()
+             for key in ("scope_examples", "help_topics")}
     return AnswerBook(clinic, answers, messages, lists["scope_examples"], lists["help_topics"])
 
 
-def load_answer_book(path: Path) -> AnswerBook:
+def parse_answer_book(source: str, path: Path, intents: Optional["ProjectIntents"] = None) -> AnswerBook:
+    """Build an AnswerBook from YAML text, or raise AnswersFileError listing every problem.
+
+    `intents` (default: read from domain.yml and data/rules) says which answer keys exist
+    and which must be present, so a file cut short is refused.
+    """
+    # Imported here: the rules render the SMS as sent, and rendering imports this module.
+    from actions.answer_schema import check_answers, project_intents
+    from actions.yaml_source import SourceMap
+
+    loader = yaml.SafeLoader(source)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else "line 1, column 1: "
+        problem = getattr(error, "problem", None) or str(error)
+        raise AnswersFileError(path, [f"{where}the file is not valid YAML ({problem}): check the indentation "
+                                      "and the quotes on this line and the one before"]) from error
+    finally:
+        loader.dispose()
+    book = _build_book(data if isinstance(data, dict) else {})
+    problems = check_answers(data, book, SourceMap(root, source), intents or project_intents())
+    if problems:
+        raise AnswersFileError(path, problems)
+    return book
+
+
+def load_answer_book(path: Path, intents: Optional["ProjectIntents"] = None) -> AnswerBook:
     try:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise AnswersFileError(path, [f"the file cannot be read ({error})"]) from error
-    return parse_answer_book(source, path)
+        raise AnswersFileError(path, [f"line 1, column 1: the file cannot be read ({error})"]) from error
+    return parse_answer_book(source, path, intents)
+
+
+Stamp = Tuple[int, int, int, int]  # inode, modification time, change time (ns), size
+#: An editor that saves in place (truncate, then write) leaves the file empty or half written for a
+#: moment. A broken file younger than this is refused without logging and checked again on the next
+#: request; the error is logged once when it stays.
+SAVE_SETTLE_SECONDS = 1.0
 
 
 class AnswerStore:
     """Serves the last good AnswerBook and picks up edits of the file.
 
-    Each `current()` call compares the file's modification stamp with the one
-    it last loaded; a changed file is parsed whole, and only a valid one replaces
-    the book being served. A broken edit is logged once and the old book stays.
+    Each `current()` call compares the file's stamp (inode, modification and change
+    times, size) with the one it last loaded. A changed file is read whole, checked
+    with every rule, and only a valid one replaces the book being served (one
+    reference swap, so a request gets the old or the new book, never a mix).
+    A file that changes while it is read (an editor writing in place) is read again
+    on the next request; a broken edit is logged once and the old book stays.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
         self._book: Optional[AnswerBook] = None
-        self._stamp: Optional[Tuple[int, int]] = None
+        self._stamp: Optional[Stamp] = None
         self.last_error: Optional[AnswersFileError] = None
 
-    def _file_stamp(self) -> Optional[Tuple[int, int]]:
+    def _file_stamp(self) -> Optional[Stamp]:
         try:
             stat = self.path.stat()
         except OSError:
             return None
-        return (stat.st_mtime_ns, stat.st_size)
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size)
 
     def current(self) -> AnswerBook:
-        stamp = self._file_stamp()
-        if self._book is not None and stamp == self._stamp:
-            return self._book
-        with self._lock:
-            if self._book is None or stamp != self._stamp:
-                self._reload(stamp)
+        """The last good book; re-reads the file first when it changed since the last read."""
+        book = self._book
+        if book is not None and self._file_stamp() == self._stamp:
+            return book
+        # While one request reloads, the others keep getting the book being served.
+        if self._lock.acquire(blocking=book is None):
+            try:
+                stamp = self._file_stamp()
+                if self._book is None or stamp != self._stamp:
+                    self._reload(stamp)
+            finally:
+                self._lock.release()
         if self._book is None:
-            raise self.last_error or AnswersFileError(self.path, ["no answers loaded"])
+            raise self.last_error or AnswersFileError(self.path, ["line 1, column 1: no answers loaded"])
         return self._book
 
-    def _reload(self, stamp: Optional[Tuple[int, int]]) -> None:
-        self._stamp = stamp
+    def _read_settled(self, stamp: Optional[Stamp]) -> Tuple[Optional[Stamp], Optional[str], str]:
+        """(stamp, text, read error) of a read during which the file did not change, or (None, None, "")."""
+        for _ in range(1 if self._book is not None else 5):  # at start-up, wait for a save to finish
+            try:
+                source: Optional[str] = self.path.read_text(encoding="utf-8")
+                read_error = ""
+            except (OSError, UnicodeDecodeError) as error:
+                source, read_error = None, str(error)
+            after = self._file_stamp()
+            if after == stamp:
+                return stamp, source, read_error
+            stamp = after
+            time.sleep(0.05)
+        return None, None, ""
+
+    def _reload(self, stamp: Optional[Stamp]) -> None:
+        settled, source, read_error = self._read_settled(stamp)
+        if settled is None and source is None and not read_error:
+            return  # being written right now: the next request reads the finished file
         try:
-            book = load_answer_book(self.path)
+            if source is None:
+                raise AnswersFileError(self.path, [f"line 1, column 1: the file cannot be read ({read_error})"])
+            book = parse_answer_book(source, self.path)
         except AnswersFileError as error:
             self.last_error = error
+            if self._book is not None and self._just_written(settled):
+                return  # maybe a save in progress: checked again on the next request, logged if it stays
+            self._stamp = settled
             served = "keeping the last good answers" if self._book else "no answers to serve"
-            logger.error("Answers file refused (%s): %s", served, "; ".join(error.problems))
+            logger.error("Answers file refused (%s). To fix:\n  %s", served, "\n  ".join(error.lines()))
             return
+        self._stamp = settled
         if self._book is not None:
-            logger.info("Answers reloaded from %s (%d answers)", self.path, len(book.answers))
+            logger.info("Answers reloaded from %s (%d answers)", display_path(self.path), len(book.answers))
         self._book = book
         self.last_error = None
+
+    @staticmethod
+    def _just_written(stamp: Optional[Stamp]) -> bool:
+        """Saved less than SAVE_SETTLE_SECONDS ago: an editor saving in place may not have finished."""
+        return stamp is not None and time.time_ns() - stamp[1] < SAVE_SETTLE_SECONDS * 1e9
 
 
 _stores: Dict[Path, AnswerStore] = {}

@@ -9,6 +9,7 @@ import requests
 
 from tools.servers import (
     ACTION_READY_PATH,
+    DEFAULT_CREDENTIALS,
     RASA_READY_PATH,
     Server,
     free_port,
@@ -24,8 +25,9 @@ class RunningAssistant:
     rasa: Server
     actions: Server
     work_dir: Path
+    credentials: Path = DEFAULT_CREDENTIALS
     env: Optional[Dict[str, str]] = None
-    rasa_args: Sequence[str] = ()
+    rasa_args: Sequence[str] = ()  # extra `rasa run` arguments, e.g. ("--enable-api", "--auth-token", T)
 
     @property
     def rest_url(self) -> str:
@@ -37,18 +39,19 @@ class RunningAssistant:
         assert response.status_code == 200, f"HTTP {response.status_code}: {response.text[:500]}"
         return response.json()
 
-    def restart_rasa(self) -> None:
-        """Stop the Rasa server and start a new one on another port, same endpoints and SQLite file."""
-        self.rasa.stop()
-        log = self.work_dir / f"rasa_server_{free_port()}.log"
-        self.rasa = start_rasa_server(
-            free_port(), self.work_dir / "endpoints.yml", log, env=self.env, extra_args=self.rasa_args
-        )
-        wait_until_ready(self.rasa, RASA_READY_PATH)
-
     def stop(self) -> None:
         self.rasa.stop()
         self.actions.stop()
+
+    def restart_rasa(self) -> None:
+        """Stop the Rasa server and start it again on the same port, with the same files."""
+        self.rasa.stop()
+        port = int(self.rasa.url.rsplit(":", 1)[1])
+        self.rasa = start_rasa_server(
+            port, self.work_dir / "endpoints.yml", self.work_dir / "rasa_server.log",
+            credentials=self.credentials, env=self.env, extra_args=self.rasa_args,
+        )
+        wait_until_ready(self.rasa, RASA_READY_PATH)
 
 
 def reply_text(messages: List[Dict[str, Any]]) -> str:
@@ -61,7 +64,10 @@ def reply_buttons(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 
 def start_assistant(
-    work_dir: Path, env: Optional[Dict[str, str]] = None, rasa_args: Sequence[str] = ()
+    work_dir: Path,
+    env: Optional[Dict[str, str]] = None,
+    credentials: Path = DEFAULT_CREDENTIALS,
+    rasa_args: Sequence[str] = (),
 ) -> RunningAssistant:
     """Start the action server and the Rasa server with their own ports, endpoints and SQLite file."""
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -70,7 +76,9 @@ def start_assistant(
         work_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work_dir / "rasa.db"
     )
     actions = start_action_server(action_port, work_dir / "action_server.log", env=env)
-    rasa = start_rasa_server(rasa_port, endpoints, work_dir / "rasa_server.log", env=env, extra_args=rasa_args)
+    rasa = start_rasa_server(
+        rasa_port, endpoints, work_dir / "rasa_server.log", credentials=credentials, env=env, extra_args=rasa_args
+    )
     try:
         wait_until_ready(actions, ACTION_READY_PATH)
         wait_until_ready(rasa, RASA_READY_PATH)
@@ -78,4 +86,4 @@ def start_assistant(
         rasa.stop()
         actions.stop()
         raise
-    return RunningAssistant(rasa, actions, work_dir, env, rasa_args)
+    return RunningAssistant(rasa, actions, work_dir, credentials, env, rasa_args)

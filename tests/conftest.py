@@ -59,6 +59,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssis
     """Both servers on free loopback ports, with the trained model (`make test` trains it)."""
     if not MODEL_PATH.exists():
         pytest.fail(f"{MODEL_PATH} is missing: run `make train` (make test does it for you)")
-    running = start_assistant(tmp_path_factory.mktemp("assistant"))
+    work_dir = tmp_path_factory.mktemp("assistant")
+    running = start_assistant(work_dir, env={"SMS_STORE_PATH": str(work_dir / "sms.db")})
     yield running
     running.stop()

@@ -47,6 +47,7 @@ def main() -> None:
             f"  REST:      POST {rasa_server.url}/webhooks/rest/webhook  "
             '{"sender": "me", "message": "What is LDN?"}\n'
             f"  socket.io: {rasa_server.url}/socket.io\n"
+            f"  SMS:       POST {rasa_server.url}/webhooks/twilio_sms/webhook  (Twilio-signed; README 'Text messages')\n"
             f"  actions:   {action_server.url}/health\n"
             "Press Ctrl-C to stop.",
             flush=True,

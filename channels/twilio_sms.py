@@ -1,0 +1,242 @@
+"""The Twilio SMS channel (POST /webhooks/twilio_sms/webhook): signed requests only, replies as TwiML.
+
+Rasa's built-in TwilioInput does not check X-Twilio-Signature and answers through
+the REST API. This connector refuses unsigned or forged requests with 403, answers
+carrier keywords (STOP, START, HELP ...) itself, turns a "1"/"2" reply into the
+option it offered, remembers opt-outs and answered MessageSids in SQLite, and puts
+the reply in the webhook response (TwiML), so it needs no outbound network.
+
+Settings (a key in credentials.yml, else the environment variable):
+  auth_token          TWILIO_AUTH_TOKEN       the account's auth token (signs every webhook)
+  webhook_url         TWILIO_WEBHOOK_URL      the public URL the Twilio number posts to, exactly
+  validate_signature  SMS_VALIDATE_SIGNATURE  "false" only for local development (logged loudly)
+  store_path          SMS_STORE_PATH          SQLite file (default var/sms.db)
+  reply_timeout_seconds                       seconds before the apology (Twilio waits 15 s)
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Text
+from urllib.parse import parse_qsl
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from actions.answer_book import AnswerBook, answer_store
+from actions.sms_text import to_gsm7
+from channels.never_silent import DEFAULT_REPLY_TIMEOUT, handle_never_silent
+from channels.sms_keywords import KEYWORD_MESSAGES, Keyword, carrier_keyword
+from channels.sms_rendering import option_number, render_sms
+from channels.sms_store import SmsStore
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_STORE_PATH = Path(__file__).resolve().parent.parent / "var" / "sms.db"
+MAX_FORM_BYTES = 64 * 1024  # Twilio posts a 1,600-character body and a few media URLs: a few KB
+MAX_BODY_CHARACTERS = 1600  # Twilio's own limit for one message
+FALSE_WORDS = {"false", "0", "no", "off"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class FormParams(dict):
+    """POST parameters, name -> list of values; RequestValidator reads them through getlist."""
+
+    def getlist(self, name: str) -> List[str]:
+        return self[name]
+
+    def first(self, name: str) -> str:
+        return (self.get(name) or [""])[0]
+
+
+def parse_form(body: bytes) -> FormParams:
+    """The form-encoded body as Twilio sent it; bytes that are not UTF-8 become U+FFFD, never an error."""
+    params = FormParams()
+    if len(body) > MAX_FORM_BYTES:
+        return params
+    text = body.decode("utf-8", errors="replace")
+    for name, value in parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="replace"):
+        params.setdefault(name, []).append(value)
+    return params
+
+
+def twiml(bodies: Sequence[str] = ()) -> str:
+    """A TwiML <Response> with one <Message> per body (none: Twilio sends nothing)."""
+    reply = MessagingResponse()
+    for body in bodies:
+        reply.message(body)
+    return str(reply)
+
+
+EMPTY_TWIML = twiml()
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    auth_token: Optional[str]
+    webhook_url: Optional[str]
+    validate_signature: bool
+    store_path: Path
+    reply_timeout: float
+
+    @classmethod
+    def read(cls, credentials: Mapping[str, Any], environ: Mapping[str, str]) -> "SmsSettings":
+        def setting(key: str, variable: Optional[str]) -> Optional[str]:
+            value = credentials.get(key)
+            if value is None and variable:
+                value = environ.get(variable)
+            return None if value is None or str(value).strip() == "" else str(value).strip()
+
+        validate = setting("validate_signature", "SMS_VALIDATE_SIGNATURE")
+        return cls(
+            auth_token=setting("auth_token", "TWILIO_AUTH_TOKEN"),
+            webhook_url=setting("webhook_url", "TWILIO_WEBHOOK_URL"),
+            validate_signature=(validate or "true").lower() not in FALSE_WORDS,
+            store_path=Path(setting("store_path", "SMS_STORE_PATH") or DEFAULT_STORE_PATH),
+            reply_timeout=float(setting("reply_timeout_seconds", None) or DEFAULT_REPLY_TIMEOUT),
+        )
+
+
+class TwilioSmsInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio_sms"  # actions.rendering.SMS_CHANNELS: actions reply with the sms variants
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        answer_store().current()  # refuse to start without a good answers file
+        return cls(SmsSettings.read(credentials or {}, os.environ))
+
+    def __init__(self, settings: SmsSettings) -> None:
+        self.settings = settings
+        self.store = SmsStore(settings.store_path)
+        if not settings.validate_signature:
+            logger.warning(
+                "SMS SIGNATURE VALIDATION IS OFF (SMS_VALIDATE_SIGNATURE=false): anyone can post to "
+                "/webhooks/twilio_sms/webhook. Use this for local development only."
+            )
+        elif not (settings.auth_token and settings.webhook_url):
+            logger.warning(
+                "The SMS channel refuses every request (403) until TWILIO_AUTH_TOKEN and TWILIO_WEBHOOK_URL "
+                "are set (see README, 'Text messages')."
+            )
+
+    def is_signed(self, request: Request, params: FormParams) -> bool:
+        """True when X-Twilio-Signature matches the configured public URL and the POST parameters."""
+        if not self.settings.validate_signature:
+            logger.warning("Accepting an UNSIGNED SMS request: signature validation is off (SMS_VALIDATE_SIGNATURE)")
+            return True
+        signature = request.headers.get("X-Twilio-Signature") or ""
+        if not (signature and self.settings.auth_token and self.settings.webhook_url):
+            return False
+        url = self.settings.webhook_url
+        if request.query_string:  # Twilio signs the URL it posts to, query included
+            url += ("&" if "?" in url else "?") + request.query_string
+        return RequestValidator(self.settings.auth_token).validate(url, params, signature)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("twilio_sms_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            params = parse_form(request.body or b"")
+            if not self.is_signed(request, params):
+                logger.warning("Refused an SMS request without a valid X-Twilio-Signature (403)")
+                return response.text("Forbidden: missing or invalid X-Twilio-Signature.", status=403)
+            try:
+                reply = await self.handle(on_new_message, params)
+            except Exception:  # e.g. the SMS store cannot be written: still a 200 with the apology, never a 500
+                logger.exception("SMS request failed before the turn")
+                reply = twiml([to_gsm7(answer_store().current().message("service_unavailable", "sms"))])
+            return response.text(reply, content_type="application/xml")
+
+        return webhook
+
+    async def handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], params: FormParams) -> str:
+        """The TwiML for one delivery; a repeated MessageSid gets the first answer, never a second turn."""
+        phone = params.first("From").strip()
+        if not phone:
+            logger.warning("Signed SMS request without 'From': nobody to answer")
+            return EMPTY_TWIML
+        message_sid = (params.first("MessageSid") or params.first("SmsSid")).strip()
+        if message_sid and not self.store.claim_delivery(message_sid, phone):
+            logger.info("Repeated delivery of %s: answered once already, not processed again", message_sid)
+            return await self.first_reply(message_sid)
+        book = answer_store().current()
+        try:
+            reply = await self.reply(on_new_message, book, phone, params)
+        except Exception:  # a store or rendering failure must not leave the patient silent
+            logger.exception("SMS turn failed; sending the apology")
+            reply = twiml([to_gsm7(book.message("service_unavailable", "sms"))])
+        if message_sid:
+            self.store.finish_delivery(message_sid, reply)
+        return reply
+
+    async def first_reply(self, message_sid: str) -> str:
+        """The TwiML of the first delivery, waiting for it if it is still being answered."""
+        deadline = asyncio.get_running_loop().time() + self.settings.reply_timeout + 2
+        while True:
+            previous = self.store.delivery_reply(message_sid)
+            if previous is not None or asyncio.get_running_loop().time() > deadline:
+                return previous or EMPTY_TWIML
+            await asyncio.sleep(0.2)
+
+    async def reply(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        book: AnswerBook,
+        phone: str,
+        params: FormParams,
+    ) -> str:
+        """Keywords and opt-outs first (they never reach the NLU model), then the assistant."""
+        text = _CONTROL.sub(" ", params.first("Body"))[:MAX_BODY_CHARACTERS]
+        keyword = carrier_keyword(text)
+        if keyword is Keyword.OPT_OUT:
+            first_time = self.store.opt_out(phone)
+            logger.info("SMS opt-out recorded%s", "" if first_time else " (already opted out: no reply)")
+            return self.keyword_reply(book, keyword) if first_time else EMPTY_TWIML
+        if keyword is Keyword.OPT_IN:
+            self.store.opt_in(phone)
+            return self.keyword_reply(book, keyword)
+        if self.store.is_opted_out(phone):
+            logger.info("Message from an opted-out number: no reply until START")
+            return EMPTY_TWIML
+        if keyword is Keyword.HELP:
+            return self.keyword_reply(book, keyword)
+        if not text.strip() and _count(params.first("NumMedia")) > 0:
+            self.store.set_options(phone, [])
+            return twiml([to_gsm7(book.message("sms_media_only", "sms"))])
+
+        number = option_number(text)
+        chosen = self.store.option(phone, number) if number is not None else None
+        collector = CollectingOutputChannel()
+        message = UserMessage(chosen or text, collector, phone, input_channel=self.name())
+        await handle_never_silent(
+            on_new_message, message, lambda: len(collector.messages), self.settings.reply_timeout, kind="sms"
+        )
+        rendered = render_sms(book, collector.messages)
+        self.store.set_options(phone, list(rendered.options))
+        return twiml(rendered.bodies)
+
+    @staticmethod
+    def keyword_reply(book: AnswerBook, keyword: Keyword) -> str:
+        return twiml([to_gsm7(book.message(KEYWORD_MESSAGES[keyword], "sms"))])
+
+
+def _count(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return 0

@@ -1,0 +1,39 @@
+"""`make check-answers`: check the answers file with every rule the assistant applies before serving it.
+
+Usage: python -m tools.check_answers [PATH]   (default: ANSWERS_PATH or answers/answers.yml)
+Prints each problem as "answers/answers.yml, line 14, column 5: what to change" and exits 1,
+or prints a short OK summary and exits 0. The running assistant uses the same rules: a file
+this command refuses is never served (the last good answers keep serving).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from actions.answer_book import AnswersFileError, answers_path, display_path, load_answer_book
+from actions.answer_schema import project_intents, summary
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", nargs="?", type=Path, help="the answers file (default: %(default)s)",
+                        default=answers_path())
+    parser.add_argument("--domain", type=Path, help="the domain whose intents answers are keyed by")
+    parser.add_argument("--rules", type=Path, help="the rules file or folder (which questions need an answer)")
+    args = parser.parse_args(argv)
+    try:
+        book = load_answer_book(args.path, project_intents(args.domain, args.rules))
+    except AnswersFileError as error:
+        print("\n".join(error.lines()))
+        count = len(error.problems)
+        print(f"\n{count} problem{'s' if count != 1 else ''} to fix in {display_path(args.path)}. "
+              "Until they are fixed, the assistant keeps serving the last good answers.")
+        return 1
+    print(f"{display_path(args.path)}: OK. " + "; ".join(summary(book)) + ".")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

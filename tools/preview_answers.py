@@ -1,0 +1,97 @@
+"""`make preview`: every answer as the website shows it and as a text message sends it, with sizes.
+
+Usage: python -m tools.preview_answers [--path FILE] [INTENT ...]
+Uses the assistant's own rendering (actions/rendering.py) and GSM-7 conversion
+(actions/sms_text.py), so staff see exactly the words patients get.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+from typing import Iterable, List, Optional
+
+from actions.answer_book import AnswerBook, AnswersFileError, answers_path, load_answer_book
+from actions.answer_schema import CHAT_BUBBLE_MAX, SMS_MAX_SEGMENTS
+from actions.rendering import Message, answer_messages
+from actions.sms_text import sms_size, to_gsm7
+
+WIDTH = 78
+
+
+def indent(text: str, prefix: str = "    ") -> str:
+    lines: List[str] = []
+    for paragraph in text.splitlines() or [""]:
+        lines.extend(textwrap.wrap(paragraph, WIDTH - len(prefix)) or [""])
+    return "\n".join(prefix + line for line in lines)
+
+
+def sms_counts(text: str) -> str:
+    size = sms_size(text)
+    unit = "characters" if size.encoding == "GSM-7" else "UCS-2 characters"
+    warning = "  <-- too long" if size.segments > SMS_MAX_SEGMENTS else ""
+    return f"{size.units} {unit}, {size.segments} text message{'s' if size.segments != 1 else ''}{warning}"
+
+
+def buttons_line(message: Message) -> str:
+    titles = [str(button["title"]) for button in message.get("buttons") or []]  # type: ignore[union-attr]
+    return "    buttons: " + " | ".join(f"[{title}]" for title in titles) if titles else ""
+
+
+def preview_answer(book: AnswerBook, intent: str) -> Iterable[str]:
+    answer = book.answers[intent]
+    yield f"=== {intent}: {answer.question}  (topic: {answer.topic}; source: {answer.source})"
+    warning = "  <-- too long" if len(answer.text) > CHAT_BUBBLE_MAX else ""
+    yield f"  Website ({len(answer.text)} characters of {CHAT_BUBBLE_MAX} in the answer bubble{warning}):"
+    for message in answer_messages(book, answer, "web"):
+        yield indent(str(message["text"]))
+        line = buttons_line(message)
+        if line:
+            yield line
+    sms = answer_messages(book, answer, "sms")[0]
+    sent = to_gsm7(str(sms["text"]))
+    yield f"  SMS as sent ({sms_counts(sent)}):"
+    yield indent(sent)
+    if sent != str(sms["text"]):
+        yield f"    (changed for SMS: the file's text was {sms_counts(str(sms['text']))})"
+    line = buttons_line(sms)
+    if line:
+        yield line.replace("buttons:", "follow-up options:")
+    yield ""
+
+
+def preview_messages(book: AnswerBook) -> Iterable[str]:
+    yield "=== Messages around the answers"
+    for key in book.messages:
+        web, sms = book.message(key, "web"), to_gsm7(book.message(key, "sms"))
+        yield f"  {key} - website ({len(web)} characters):"
+        yield indent(web)
+        yield f"  {key} - SMS ({sms_counts(sms)}):"
+        yield indent(sms)
+    yield ""
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("intents", nargs="*", help="only these answers (default: all, then the messages)")
+    parser.add_argument("--path", type=Path, default=answers_path(), help="the answers file (default: %(default)s)")
+    args = parser.parse_args(argv)
+    try:
+        book = load_answer_book(args.path)
+    except AnswersFileError as error:
+        print("\n".join(error.lines()) + "\n\nFix these first (make check-answers lists them).")
+        return 1
+    unknown = [intent for intent in args.intents if intent not in book.answers]
+    if unknown:
+        print(f"No answer named {', '.join(unknown)}. The answers are: {', '.join(book.answers)}")
+        return 1
+    for intent in args.intents or list(book.answers):
+        print("\n".join(preview_answer(book, intent)))
+    if not args.intents:
+        print("\n".join(preview_messages(book)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
