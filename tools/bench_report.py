@@ -53,15 +53,17 @@ def plot(report: Dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, (latency, throughput) = plt.subplots(1, 2, figsize=(12, 4.5))
-    for name, result in report["pipelines"].items():
+    for (name, result), color in zip(report["pipelines"].items(), ("tab:blue", "tab:orange")):
         for kind, style in (("full_turn", "-"), ("nlu_only", ":")):
             levels = result[kind]["levels"]
             x = [level["concurrency"] for level in levels]
             label = f"{name}, {'full turn (REST)' if kind == 'full_turn' else 'NLU alone'}"
-            latency.plot(x, [level["p95_ms"] for level in levels], style, marker="o", label=f"{label} p95")
+            latency.plot(x, [level["p95_ms"] for level in levels], style, color=color, marker="o", label=f"{label} p95")
             if kind == "full_turn":
-                latency.plot(x, [level["p50_ms"] for level in levels], "--", marker=".", label=f"{label} p50")
-                throughput.plot(x, [level["messages_per_second"] for level in levels], marker="o", label=name)
+                latency.plot(x, [level["p50_ms"] for level in levels], "--", color=color, marker=".",
+                             label=f"{label} p50")
+                throughput.plot(x, [level["messages_per_second"] for level in levels], color=color, marker="o",
+                                label=name)
     for concurrency, target in TARGETS_P95_MS.items():
         latency.scatter([concurrency], [target], marker="_", s=400, color="red")
     latency.set(xscale="log", yscale="log", xlabel="concurrent conversations", ylabel="reply time (ms)",
