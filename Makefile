@@ -13,7 +13,7 @@ export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help setup spacy train run shell test validate test-core test-py clean sms-faq bench
+.PHONY: help setup spacy train run shell test validate test-core test-py clean sms-faq test-safety bench-safety forget bench
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -36,12 +36,13 @@ $(MODEL): $(TRAINING_INPUTS)
 
 train: $(MODEL) ## Train the model (only when data, config or the spaCy pipeline changed)
 
-run: $(MODEL) ## Start the assistant: action server + Rasa server (REST, socket.io) on loopback
+run: $(MODEL) ## Start the assistant on loopback: action server, Rasa server (REST, socket.io), demo page :8080
 	$(PY) -m tools.serve
 
 shell: $(MODEL) ## Chat with the assistant in the terminal
 	$(PY) -m tools.action_server --port 5055 > var/action_server_shell.log 2>&1 & \
-	  trap "kill $$!" EXIT; mkdir -p var; $(PY) -m rasa shell --model $(MODEL) --endpoints endpoints.yml
+	  trap "kill $$!" EXIT; mkdir -p var; $(PY) -m rasa shell --model $(MODEL) --endpoints endpoints.yml \
+	  --logging-config-file tools/logging.yml
 
 validate: $(VENV)/.installed ## Check the training data and domain (fails on warnings)
 	$(PY) -m rasa data validate --fail-on-warnings
@@ -71,6 +72,31 @@ preview: $(VENV)/.installed ## Print every answer as the website shows it and as
 
 bench-answers: $(MODEL) ## Time an answer edit going live (reload) vs the same change as a domain response (retrain + restart)
 	$(PY) -m tools.bench_answer_reload
+
+# --- Patient safety (issue 3) ---------------------------------------------------------------
+test-safety: $(MODEL) ## Safety net, safety set through the full stack, never-silent failures, log privacy
+	$(PY) -m pytest tests/test_emergency_net.py tests/test_safety_consistency.py tests/test_safety_set.py \
+	  tests/test_never_silent.py tests/test_failures_end_to_end.py tests/test_log_privacy.py
+
+bench-safety: $(MODEL) ## Measure emergency recall, false alarms, replies with the action server down (results/safety.md)
+	$(PY) -m tools.bench_safety
+
+forget: ## Delete one stored conversation: make forget SENDER=<sender id> [ENDPOINTS=endpoints.yml]
+	@test -n "$(SENDER)" || { echo "usage: make forget SENDER=<sender id>"; exit 2; }
+	$(PY) -m tools.forget_conversation "$(SENDER)" --endpoints "$(or $(ENDPOINTS),endpoints.yml)"
+
+# --- Website chat widget (issue 7) ---------------------------------------------------------------
+# rasa-webchat from npm (pinned by web/package-lock.json), served by tools/web_server.py; no CDN.
+WEBCHAT := web/node_modules/rasa-webchat/lib/index.js
+
+$(WEBCHAT): web/package.json web/package-lock.json
+	cd web && npm ci
+	touch $@
+
+.PHONY: web
+web: $(WEBCHAT) ## Install the chat widget (rasa-webchat) from npm into web/node_modules
+
+run test-py: $(WEBCHAT)
 
 # --- Benchmark (issue 8) -------------------------------------------------------------------
 bench: $(MODEL) ## Benchmark the whole turn, ours vs Rasa's default pipeline (results/bench.json, .png; ~10 min)

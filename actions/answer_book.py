@@ -96,6 +96,8 @@ REQUIRED_MESSAGES = (
     "call_offer", "call_button", "scope", "help", "contact", "emergency", "service_unavailable",
     # the SMS channel's carrier keyword replies (channels/sms_keywords.py)
     "sms_opt_out", "sms_opt_in", "sms_help", "sms_media_only",
+    # no personal medical advice (actions/personal_advice.py)
+    "personal_advice",
 )
 ANSWER_FIELDS = ("question", "topic", "text", "sms", "follow_ups", "source")
 

@@ -10,14 +10,28 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_book import AnswerBook, answer_store
 from actions.rendering import Message, channel_kind
+from safety.emergency_net import emergency_pattern_for
 
 logger = logging.getLogger(__name__)
+
+
+def fallback_message_key(tracker: Tracker) -> str:
+    """"emergency" if the latest message is one (model or safety net), else "service_unavailable"."""
+    latest = tracker.latest_message or {}
+    if (latest.get("intent") or {}).get("name") == "emergency":
+        return "emergency"
+    try:
+        return "emergency" if emergency_pattern_for(latest.get("text")) else "service_unavailable"
+    except Exception:  # a broken patterns file must not cost the visitor the reply
+        logger.exception("Safety net unavailable in the action fallback")
+        return "service_unavailable"
 
 
 class ClinicAction(Action, ABC):
     """Sends the messages `reply` builds from the current answers.
 
-    If `reply` fails, the visitor still gets the clinic's "sorry, please call" message.
+    If `reply` fails, the visitor still gets the clinic's "sorry, please call" message
+    (the emergency message if the latest message is an emergency).
     """
 
     @abstractmethod
@@ -31,9 +45,9 @@ class ClinicAction(Action, ABC):
         kind = channel_kind(tracker.get_latest_input_channel())
         try:
             messages = self.reply(book, tracker, kind)
-        except Exception:  # never leave the visitor without an answer
+        except Exception:  # never leave the visitor without an answer; an emergency still gets 911 first
             logger.exception("Action %s failed; sending the clinic's phone instead", self.name())
-            messages = [{"text": book.message("service_unavailable", kind)}]
+            messages = [{"text": book.message(fallback_message_key(tracker), kind)}]
         for message in messages:
             dispatcher.utter_message(**message)
         return []

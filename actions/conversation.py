@@ -7,6 +7,7 @@ from rasa_sdk import Tracker
 
 from actions.answer_book import AnswerBook
 from actions.clinic_action import ClinicAction
+from actions.personal_advice import personal_question
 from actions.rendering import (
     Message,
     contact_messages,
@@ -17,13 +18,18 @@ from actions.rendering import (
 
 
 class ActionExplainScope(ClinicAction):
-    """Out of scope or not understood: what we can answer, 3 example questions, the phone."""
+    """Out of scope or not understood: what we can answer, 3 example questions, the phone.
+
+    A question about one's own treatment the FAQ cannot answer ("can I stop my gabapentin")
+    gets "only your own doctor can advise ..." with the same example questions.
+    """
 
     def name(self) -> Text:
         return "action_explain_scope"
 
     def reply(self, book: AnswerBook, tracker: Tracker, kind: str) -> List[Message]:
-        return scope_messages(book, kind)
+        personal = personal_question(tracker.latest_message.get("text"))
+        return scope_messages(book, kind, "personal_advice" if personal else "scope")
 
 
 class ActionShowHelp(ClinicAction):

@@ -7,11 +7,16 @@ from rasa_sdk import Tracker
 
 from actions.answer_book import AnswerBook
 from actions.clinic_action import ClinicAction
+from actions.personal_advice import personal_question
 from actions.rendering import Message, answer_messages, scope_messages
 
 
 class ActionAnswerFaq(ClinicAction):
-    """The answer keyed by the latest intent, then the offer to call and the follow-ups."""
+    """The answer keyed by the latest intent, then the offer to call and the follow-ups.
+
+    A question about the visitor's own dose or treatment gets the general answer and
+    "only your own doctor can advise ..." instead of the plain offer to call.
+    """
 
     def name(self) -> Text:
         return "action_answer_faq"
@@ -20,4 +25,5 @@ class ActionAnswerFaq(ClinicAction):
         answer = book.answer_for((tracker.latest_message.get("intent") or {}).get("name"))
         if answer is None:  # an intent with no answer (yet): explain what we can answer
             return scope_messages(book, kind)
-        return answer_messages(book, answer, kind)
+        closing = "personal_advice" if personal_question(tracker.latest_message.get("text")) else "call_offer"
+        return answer_messages(book, answer, kind, closing)

@@ -38,24 +38,31 @@ def question_buttons(book: AnswerBook, intents: Iterable[str]) -> List[Dict[str,
     return [question_button(book.answers[intent]) for intent in intents if intent in book.answers]
 
 
-def answer_messages(book: AnswerBook, answer: Answer, kind: str) -> List[Message]:
-    """The answer, then the offer to call the clinic with the follow-up questions."""
+def answer_messages(book: AnswerBook, answer: Answer, kind: str, closing: str = "call_offer") -> List[Message]:
+    """The answer, then the offer to call the clinic with the follow-up questions.
+
+    `closing` is the message that carries the phone: "call_offer", or "personal_advice" when
+    the visitor asked about their own dose or treatment (only their doctor can advise).
+    """
     follow_ups = question_buttons(book, answer.follow_ups)
     if kind == "sms":
-        text = f"{answer.sms}\n{book.message('call_offer', 'sms')}"
+        text = f"{answer.sms}\n{book.message(closing, 'sms')}"
         return [{"text": text, "buttons": follow_ups}]
     return [
         {"text": answer.text},
-        {"text": book.message("call_offer"), "buttons": follow_ups + [call_clinic_button(book)]},
+        {"text": book.message(closing), "buttons": follow_ups + [call_clinic_button(book)]},
     ]
 
 
-def scope_messages(book: AnswerBook, kind: str) -> List[Message]:
-    """What the assistant can answer, with example questions and the clinic's phone."""
+def scope_messages(book: AnswerBook, kind: str, text_key: str = "scope") -> List[Message]:
+    """What the assistant can answer, with example questions and the clinic's phone.
+
+    `text_key` "personal_advice" replaces the text for a question about one's own treatment.
+    """
     buttons = question_buttons(book, book.scope_examples)
     if kind == "web":
         buttons.append(call_clinic_button(book))
-    return [{"text": book.message("scope", kind), "buttons": buttons}]
+    return [{"text": book.message(text_key, kind), "buttons": buttons}]
 
 
 def help_messages(book: AnswerBook, kind: str) -> List[Message]:
@@ -67,6 +74,11 @@ def contact_messages(book: AnswerBook, kind: str) -> List[Message]:
     return [{"text": book.message("contact", kind), "buttons": buttons}]
 
 
+#: Dialable emergency numbers on the website (the numbers themselves are in messages.emergency).
+EMERGENCY_BUTTONS = (("Call 911", "tel:911"), ("Call Poison Help", "tel:+18002221222"), ("Call or text 988", "tel:988"))
+
+
 def emergency_messages(book: AnswerBook, kind: str) -> List[Message]:
-    buttons = [] if kind == "sms" else [link_button("Call 911", "tel:911")]
+    """911, Poison Help, 988, then the clinic: no FAQ text, no suggestions."""
+    buttons = [] if kind == "sms" else [link_button(title, url) for title, url in EMERGENCY_BUTTONS]
     return [{"text": book.message("emergency", kind), "buttons": buttons}]

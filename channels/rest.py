@@ -16,7 +16,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.answer_book import answer_store
-from channels.never_silent import DEFAULT_REPLY_TIMEOUT, handle_never_silent
+from channels.never_silent import DEFAULT_REPLY_TIMEOUT, handle_never_silent, model_intent_of
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,11 @@ class ClinicRestInput(InputChannel):
                 body["message"], collector, body["sender"], input_channel=self.name(), metadata=body.get("metadata")
             )
             await handle_never_silent(
-                on_new_message, message, lambda: len(collector.messages), self.reply_timeout
+                on_new_message,
+                message,
+                lambda: len(collector.messages),
+                self.reply_timeout,
+                intent_of=model_intent_of(request.app),
             )
             return response.json(collector.messages)
 

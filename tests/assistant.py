@@ -13,9 +13,11 @@ from tools.servers import (
     RASA_READY_PATH,
     Server,
     free_port,
+    page_origins,
     start_action_server,
     start_rasa_server,
     wait_until_ready,
+    write_credentials,
     write_endpoints,
 )
 
@@ -27,7 +29,12 @@ class RunningAssistant:
     work_dir: Path
     credentials: Path = DEFAULT_CREDENTIALS
     env: Optional[Dict[str, str]] = None
+    page_port: int = 0  # the socket.io channel accepts pages served on this port (tests/test_web_widget.py)
     rasa_args: Sequence[str] = ()  # extra `rasa run` arguments, e.g. ("--enable-api", "--auth-token", T)
+
+    @property
+    def action_port(self) -> int:
+        return int(self.actions.url.rsplit(":", 1)[1])
 
     @property
     def rest_url(self) -> str:
@@ -49,7 +56,8 @@ class RunningAssistant:
         port = int(self.rasa.url.rsplit(":", 1)[1])
         self.rasa = start_rasa_server(
             port, self.work_dir / "endpoints.yml", self.work_dir / "rasa_server.log",
-            credentials=self.credentials, env=self.env, extra_args=self.rasa_args,
+            credentials=self.credentials, cors=page_origins(self.page_port), env=self.env,
+            extra_args=self.rasa_args,
         )
         wait_until_ready(self.rasa, RASA_READY_PATH)
 
@@ -69,15 +77,22 @@ def start_assistant(
     credentials: Path = DEFAULT_CREDENTIALS,
     rasa_args: Sequence[str] = (),
 ) -> RunningAssistant:
-    """Start the action server and the Rasa server with their own ports, endpoints and SQLite file."""
+    """Start the action server and the Rasa server with their own ports, endpoints and SQLite file.
+
+    The socket.io channel (and --cors, as `make run` does) accepts the origin of a web page
+    on `page_port` (reserved here, for the browser tests' demo page) and no other; the other
+    channels are configured by `credentials`.
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
-    action_port, rasa_port = free_port(), free_port()
+    action_port, rasa_port, page_port = free_port(), free_port(), free_port()
     endpoints = write_endpoints(
         work_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work_dir / "rasa.db"
     )
+    credentials = write_credentials(work_dir / "credentials-with-page.yml", page_origins(page_port), base=credentials)
     actions = start_action_server(action_port, work_dir / "action_server.log", env=env)
     rasa = start_rasa_server(
-        rasa_port, endpoints, work_dir / "rasa_server.log", credentials=credentials, env=env, extra_args=rasa_args
+        rasa_port, endpoints, work_dir / "rasa_server.log", credentials=credentials, cors=page_origins(page_port), env=env,
+        extra_args=rasa_args,
     )
     try:
         wait_until_ready(actions, ACTION_READY_PATH)
@@ -86,4 +101,4 @@ def start_assistant(
         rasa.stop()
         actions.stop()
         raise
-    return RunningAssistant(rasa, actions, work_dir, credentials, env, rasa_args)
+    return RunningAssistant(rasa, actions, work_dir, credentials, env, page_port, rasa_args)

@@ -11,6 +11,7 @@ from actions.clinic_action import ClinicAction
 from actions.conversation import ActionContactClinic, ActionEmergency, ActionExplainScope, ActionShowHelp
 from actions.faq import ActionAnswerFaq
 from actions.rendering import Message
+from actions.sms_text import sms_size
 from tests.conftest import make_tracker, run_action
 
 ANSWERED_INTENTS = [
@@ -104,3 +105,59 @@ def test_an_action_that_raises_still_replies_with_the_clinic_phone(answer_book: 
     messages = run_action(ActionThatBreaks(), make_tracker("ask_dose"))
     assert messages == [{**messages[0], "text": answer_book.message("service_unavailable")}]
     assert answer_book.clinic.phone in messages[0]["text"]
+
+
+def test_an_action_that_raises_on_an_emergency_still_sends_the_emergency_message(answer_book: AnswerBook) -> None:
+    messages = run_action(ActionThatBreaks(), make_tracker("nlu_fallback", "my kid swallowed my pills"))
+    assert [message["text"] for message in messages] == [answer_book.message("emergency")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["should I take 50mg of naltrexone", "can I stop my gabapentin when I start", "is 4.5 right for me",
+     "should I increase my dose"],
+)
+def test_a_personal_dose_question_gets_the_facts_and_only_your_doctor_can_advise(
+    text: str, answer_book: AnswerBook
+) -> None:
+    messages = run_action(ActionAnswerFaq(), make_tracker("ask_dose", text))
+    assert messages[0]["text"] == answer_book.answers["ask_dose"].text
+    assert messages[-1]["text"] == answer_book.message("personal_advice")
+    assert answer_book.clinic.phone in messages[-1]["text"]
+    assert "tel:+18502136396" in [button.get("url") for button in buttons(messages)]
+
+
+def test_a_personal_question_by_sms_gets_the_short_doctor_line(answer_book: AnswerBook) -> None:
+    messages = run_action(ActionAnswerFaq(), make_tracker("ask_interactions", "can i stop my gabapentin", "twilio_sms"))
+    assert messages[0]["text"].endswith(answer_book.message("personal_advice", "sms"))
+
+
+def test_a_general_question_keeps_the_plain_offer_to_call(answer_book: AnswerBook) -> None:
+    messages = run_action(ActionAnswerFaq(), make_tracker("ask_dose", "what dose of ldn do people take"))
+    assert messages[-1]["text"] == answer_book.message("call_offer")
+
+
+def test_symptoms_worse_carries_the_articles_advice_the_pain_doctors_and_911(answer_book: AnswerBook) -> None:
+    answer = answer_book.answers["symptoms_worse"]
+    for text in (answer.text, answer.sms):
+        assert "consult an understanding professional" in text
+        assert "24/7 access to pain doctors" in text
+        assert "911" in text
+
+
+def test_the_emergency_message_gives_every_number_on_both_channels(answer_book: AnswerBook) -> None:
+    for kind in ("web", "sms"):
+        text = answer_book.message("emergency", kind)
+        positions = [text.index(number) for number in ("911", "1-800-222-1222", "988", answer_book.clinic.phone)]
+        assert positions == sorted(positions), "911 first, then Poison Help, 988, and the clinic last"
+
+
+def test_the_sms_emergency_message_fits_one_plain_text_message(answer_book: AnswerBook) -> None:
+    size = sms_size(answer_book.message("emergency", "sms"))
+    assert (size.encoding, size.segments) == ("GSM-7", 1)
+
+
+def test_a_personal_question_outside_the_faq_gets_only_your_doctor_can_advise(answer_book: AnswerBook) -> None:
+    messages = run_action(ActionExplainScope(), make_tracker("out_of_scope", "can I stop my gabapentin"))
+    assert texts(messages) == answer_book.message("personal_advice")
+    assert len([b for b in buttons(messages) if b["payload"].startswith("/ask_")]) == 3

@@ -1,7 +1,9 @@
-"""`make run`: start the action server and the Rasa server on loopback, print the URLs, stop both on Ctrl-C.
+"""`make run`: start the action server, the Rasa server and the demo page on loopback; stop all on Ctrl-C.
 
-Ports come from ACTION_SERVER_PORT (5055) and RASA_PORT (5005); endpoints.yml and
-credentials.yml are used as they are. Logs go to var/log/.
+Ports come from ACTION_SERVER_PORT (5055), RASA_PORT (5005) and WEB_PORT (8080).
+endpoints.yml is used as it is; credentials.yml too, except that the demo page's
+origin is added to the socket.io channel's allowed origins (var/credentials.yml).
+Logs go to var/log/.
 """
 from __future__ import annotations
 
@@ -12,13 +14,17 @@ from pathlib import Path
 
 from tools.servers import (
     ACTION_READY_PATH,
+    DEFAULT_CORS,
     PROJECT_DIR,
     RASA_READY_PATH,
+    page_origins,
     start_action_server,
     start_rasa_server,
     stop_all,
     wait_until_ready,
+    write_credentials,
 )
+from tools.web_server import start_web_server
 
 
 def _stop_on_signal(signum: int, frame: object) -> None:
@@ -31,19 +37,30 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _stop_on_signal)
     action_port = int(os.environ.get("ACTION_SERVER_PORT", "5055"))
     rasa_port = int(os.environ.get("RASA_PORT", "5005"))
+    web_port = int(os.environ.get("WEB_PORT", "8080"))
     log_dir = PROJECT_DIR / "var" / "log"
     (PROJECT_DIR / "var").mkdir(exist_ok=True)
     servers = []
+    web_server = None
     try:
         action_server = start_action_server(action_port, log_dir / "action_server.log")
         servers.append(action_server)
-        rasa_server = start_rasa_server(rasa_port, PROJECT_DIR / "endpoints.yml", log_dir / "rasa_server.log")
+        credentials = write_credentials(PROJECT_DIR / "var" / "credentials.yml", page_origins(web_port), True)
+        rasa_server = start_rasa_server(
+            rasa_port,
+            PROJECT_DIR / "endpoints.yml",
+            log_dir / "rasa_server.log",
+            credentials=credentials,
+            cors=list(dict.fromkeys([*DEFAULT_CORS, *page_origins(web_port)])),
+        )
         servers.append(rasa_server)
         print(f"Starting (logs in {log_dir.relative_to(PROJECT_DIR)}/) ...", flush=True)
         wait_until_ready(action_server, ACTION_READY_PATH)
         seconds = wait_until_ready(rasa_server, RASA_READY_PATH)
+        web_server = start_web_server(web_port, rasa_server.url)
         print(
             f"\nThe assistant is up ({seconds:.0f}s to start).\n"
+            f"  web page:  http://localhost:{web_port}/  (the clinic page with the chat widget)\n"
             f"  REST:      POST {rasa_server.url}/webhooks/rest/webhook  "
             '{"sender": "me", "message": "What is LDN?"}\n'
             f"  socket.io: {rasa_server.url}/socket.io\n"
@@ -60,6 +77,8 @@ def main() -> None:
     except KeyboardInterrupt:
         print("\nStopping ...", flush=True)
     finally:
+        if web_server is not None:
+            web_server.stop()
         stop_all(servers)
 
 

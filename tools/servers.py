@@ -18,6 +18,10 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_DIR / "models" / "bliss.tar.gz"
 DEFAULT_CREDENTIALS = PROJECT_DIR / "credentials.yml"
+#: Installs the redaction of phone numbers, e-mail addresses and dates in the Rasa server's log.
+LOGGING_CONFIG = PROJECT_DIR / "tools" / "logging.yml"
+#: Origins allowed to call the REST API from a browser (Rasa's --cors): the demo page of `make run`.
+DEFAULT_CORS = ("http://localhost:8080", "http://127.0.0.1:8080")
 QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
 
 
@@ -64,6 +68,27 @@ def write_endpoints(path: Path, action_url: str, tracker_db: Path) -> Path:
     return path
 
 
+SOCKETIO_CHANNEL = "channels.socketio.ClinicSocketIOInput"
+
+
+def page_origins(port: int) -> List[str]:
+    """The origins a browser sends for a page served on this loopback port."""
+    return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+
+
+def write_credentials(
+    path: Path, allowed_origins: Sequence[str], keep_configured: bool = False, base: Path = DEFAULT_CREDENTIALS
+) -> Path:
+    """`base` with the socket.io channel accepting `allowed_origins` (plus its configured ones if asked)."""
+    credentials = yaml.safe_load(base.read_text(encoding="utf-8")) or {}
+    socketio = credentials.setdefault(SOCKETIO_CHANNEL, {}) or {}
+    configured = list(socketio.get("allowed_origins") or []) if keep_configured else []
+    socketio["allowed_origins"] = list(dict.fromkeys([*configured, *allowed_origins]))
+    credentials[SOCKETIO_CHANNEL] = socketio
+    path.write_text(yaml.safe_dump(credentials, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def _spawn(name: str, command: Sequence[str], url: str, log_path: Path, env: Optional[Dict[str, str]]) -> Server:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_file = log_path.open("a", encoding="utf-8")
@@ -89,7 +114,7 @@ def start_rasa_server(
     log_path: Path,
     model: Path = DEFAULT_MODEL,
     credentials: Path = DEFAULT_CREDENTIALS,
-    cors: Sequence[str] = ("http://localhost:8080", "http://127.0.0.1:8080"),
+    cors: Sequence[str] = DEFAULT_CORS,
     env: Optional[Dict[str, str]] = None,
     extra_args: Sequence[str] = (),
 ) -> Server:
@@ -102,6 +127,7 @@ def start_rasa_server(
         "--interface", "127.0.0.1",
         "--port", str(port),
         "--cors", *cors,
+        "--logging-config-file", str(LOGGING_CONFIG),
         *extra_args,
     ]
     return _spawn("Rasa server", command, f"http://127.0.0.1:{port}", log_path, env)

@@ -1,0 +1,131 @@
+"""The emergency safety net: its staff-editable patterns, live reload, and the NLU component that applies it."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from nlu_components.emergency_safety_net import EmergencySafetyNet
+from nlu_components.input_guard import InputGuard
+from safety.emergency_net import DEFAULT_PATTERNS_PATH, PatternsFileError, PatternStore, normalise, parse_patterns
+
+CLASSIFIER_GUESS = [{"name": "ask_side_effects", "confidence": 0.62}, {"name": "emergency", "confidence": 0.2}]
+
+
+@pytest.fixture(scope="module")
+def net():
+    return parse_patterns(DEFAULT_PATTERNS_PATH.read_text(encoding="utf-8"), DEFAULT_PATTERNS_PATH)
+
+
+def classified(text: str, ranking=CLASSIFIER_GUESS) -> Message:
+    message = Message(data={TEXT: text})
+    message.set(INTENT, dict(ranking[0]), add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [dict(entry) for entry in ranking], add_to_output=True)
+    return message
+
+
+def test_messages_are_compared_without_case_apostrophes_or_punctuation() -> None:
+    assert normalise("He's NOT breathing!!  Help…") == "hes not breathing help"
+
+
+@pytest.mark.parametrize(
+    "text, pattern",
+    [
+        ("he's not breathing", "not_breathing_or_unresponsive"),
+        ("my toddler swallowed 3 of my pills", "child_swallowed_pills"),
+        ("I want to end it all", "suicide_or_self_harm"),
+        ("kms", "suicide_or_self_harm"),
+        ("my throat is closing up", "throat_or_face_swelling"),
+        ("chest pain and I can't catch my breath", "cant_breathe"),
+        ("she is having a seizure", "seizure"),
+        ("i think he overdosed", "overdose"),
+    ],
+)
+def test_each_kind_of_emergency_fires_its_pattern(net, text: str, pattern: str) -> None:
+    assert net.match(text) == pattern
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is naloxone used for",
+        "can you overdose on LDN",
+        "my back pain is killing me",
+        "what signs of an allergic reaction should I watch for",
+        "is ldn used for people who overdosed",
+        "can ldn cause seizures",
+        "help",
+    ],
+)
+def test_information_questions_with_the_same_words_do_not_fire(net, text: str) -> None:
+    assert net.match(text) is None
+
+
+def test_a_staff_extension_is_used_on_the_next_message_without_a_retrain(tmp_path: Path) -> None:
+    path = tmp_path / "patterns.yml"
+    path.write_text("patterns:\n  - name: first\n    phrases: [not breathing]\n", encoding="utf-8")
+    store = PatternStore(path)
+    assert store.match("my baby went limp") is None
+    path.write_text(
+        "patterns:\n  - name: first\n    phrases: [not breathing]\n  - name: limp\n    phrases: [went limp]\n",
+        encoding="utf-8",
+    )
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+    assert store.match("my baby went limp") == "limp"
+
+
+def test_a_broken_edit_keeps_the_last_good_patterns(tmp_path: Path) -> None:
+    path = tmp_path / "patterns.yml"
+    path.write_text("patterns:\n  - name: first\n    phrases: [not breathing]\n", encoding="utf-8")
+    store = PatternStore(path)
+    assert store.match("he is not breathing") == "first"
+    path.write_text("patterns:\n  - name: broken\n    regex: ['(unclosed']\n", encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+    assert store.match("he is not breathing") == "first"
+    assert "broken" in str(store.last_error)
+
+
+def test_an_unknown_term_is_reported() -> None:
+    with pytest.raises(PatternsFileError, match="unknown terms"):
+        parse_patterns("patterns:\n  - name: x\n    regex: ['{nobody} fell']\n", Path("p.yml"))
+
+
+def test_the_component_turns_a_misclassified_emergency_into_emergency() -> None:
+    [message] = EmergencySafetyNet({"patterns_file": None}).process([classified("pls help shes not breathin")])
+    assert message.get(INTENT) == {"name": "emergency", "confidence": 1.0}
+    ranking = message.get(INTENT_RANKING_KEY)
+    assert ranking[0] == {"name": "emergency", "confidence": 1.0}
+    assert [entry["name"] for entry in ranking].count("emergency") == 1
+    assert message.get("safety_net") == "not_breathing_or_unresponsive"
+    assert "safety_net" in message.as_dict(only_output_properties=True)
+
+
+def test_the_component_overrides_a_low_confidence_fallback() -> None:
+    fallback = [{"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, "confidence": 0.5}] + CLASSIFIER_GUESS
+    [message] = EmergencySafetyNet({}).process([classified("my kid ate my pills", fallback)])
+    assert message.get(INTENT)["name"] == "emergency"
+
+
+def test_the_component_overrides_the_input_guard_for_a_long_message() -> None:
+    text = "sorry for the long story " * 60 + " and now he is not breathing"
+    guarded = InputGuard({"max_characters": 1000}).process([classified(text)])
+    assert guarded[0].get(INTENT)["name"] == DEFAULT_NLU_FALLBACK_INTENT_NAME
+    [message] = EmergencySafetyNet({}).process(guarded)
+    assert message.get(INTENT)["name"] == "emergency"
+
+
+def test_the_component_leaves_other_messages_alone() -> None:
+    [message] = EmergencySafetyNet({}).process([classified("does ldn cause headaches")])
+    assert message.get(INTENT) == CLASSIFIER_GUESS[0]
+    assert message.get("safety_net") is None
+
+
+def test_the_component_reads_the_file_named_in_its_config(tmp_path: Path) -> None:
+    path = tmp_path / "patterns.yml"
+    path.write_text("patterns:\n  - name: custom\n    phrases: [code blue]\n", encoding="utf-8")
+    [message] = EmergencySafetyNet({"patterns_file": str(path)}).process([classified("code blue in room 4")])
+    assert message.get("safety_net") == "custom"

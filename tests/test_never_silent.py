@@ -1,0 +1,65 @@
+"""handle_never_silent with real Rasa channel objects: a failed or slow turn still gets a reply, emergencies first."""
+from __future__ import annotations
+
+import asyncio
+from typing import Optional
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from actions.answer_book import AnswerBook
+from channels.never_silent import handle_never_silent
+
+
+def run_turn(text: str, turn, reply_timeout: float = 5.0, intent_of=None) -> CollectingOutputChannel:
+    collector = CollectingOutputChannel()
+    message = UserMessage(text, collector, "visitor", input_channel="rest")
+    asyncio.run(handle_never_silent(turn, message, lambda: len(collector.messages), reply_timeout, intent_of=intent_of))
+    return collector
+
+
+async def failing_turn(message: UserMessage) -> None:
+    raise ConnectionError("action server down")
+
+
+async def endless_turn(message: UserMessage) -> None:
+    await asyncio.sleep(3600)
+
+
+def only_text(collector: CollectingOutputChannel) -> str:
+    assert len(collector.messages) == 1, collector.messages
+    return collector.messages[0]["text"]
+
+
+def test_a_failed_turn_gets_the_apology_with_the_phone(answer_book: AnswerBook) -> None:
+    assert only_text(run_turn("is ldn addictive", failing_turn)) == answer_book.message("service_unavailable")
+
+
+def test_a_failed_turn_on_an_emergency_gets_the_emergency_message(answer_book: AnswerBook) -> None:
+    assert only_text(run_turn("my husband isnt breathing", failing_turn)) == answer_book.message("emergency")
+
+
+def test_a_turn_that_never_ends_gets_the_apology_at_the_reply_timeout(answer_book: AnswerBook) -> None:
+    assert only_text(run_turn("is ldn addictive", endless_turn, 0.2)) == answer_book.message("service_unavailable")
+
+
+def test_an_emergency_only_the_model_recognised_gets_the_emergency_message(answer_book: AnswerBook) -> None:
+    async def model_says_emergency(text: str) -> Optional[str]:
+        return "emergency"
+
+    collector = run_turn("come quick", failing_turn, intent_of=model_says_emergency)
+    assert only_text(collector) == answer_book.message("emergency")
+
+
+def test_a_model_that_fails_too_still_leaves_the_apology(answer_book: AnswerBook) -> None:
+    async def broken_model(text: str) -> Optional[str]:
+        raise RuntimeError("model not loaded")
+
+    collector = run_turn("is ldn addictive", failing_turn, intent_of=broken_model)
+    assert only_text(collector) == answer_book.message("service_unavailable")
+
+
+def test_a_turn_that_replied_gets_nothing_more(answer_book: AnswerBook) -> None:
+    async def replying_turn(message: UserMessage) -> None:
+        await message.output_channel.send_text_message(message.sender_id, "an answer")
+
+    assert only_text(run_turn("is ldn addictive", replying_turn)) == "an answer"

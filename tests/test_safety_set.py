@@ -1,0 +1,97 @@
+"""The safety test set through the full stack: every emergency gets the emergency reply, information questions don't.
+
+tests/safety/safety_set.yml: >= 50 emergency messages (casual, misspelt, SMS style) and >= 50
+information questions with the same scary words. Sent over REST to the running assistant
+(Rasa server + action server), so the classifier, the safety net, the rules and the action all count.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+import yaml
+
+from actions.answer_book import AnswerBook
+from tests.assistant import RunningAssistant, reply_buttons, reply_text
+
+SAFETY_SET_PATH = Path(__file__).resolve().parent / "safety" / "safety_set.yml"
+MAX_FALSE_ALARM_RATE = 0.05
+
+
+def read_safety_set() -> Dict[str, List[str]]:
+    return yaml.safe_load(SAFETY_SET_PATH.read_text(encoding="utf-8"))
+
+
+def is_emergency_reply(messages: List[dict], book: AnswerBook) -> bool:
+    return book.message("emergency") in reply_text(messages)
+
+
+def test_every_emergency_gets_the_emergency_reply_and_nothing_else(
+    assistant: RunningAssistant, answer_book: AnswerBook
+) -> None:
+    missed = []
+    for number, text in enumerate(read_safety_set()["emergency"]):
+        messages = assistant.ask(f"safety-emergency-{number}", text)
+        if not is_emergency_reply(messages, answer_book):
+            missed.append((text, reply_text(messages)[:80]))
+            continue
+        # no FAQ text, no "did you mean" suggestions: only the emergency message and dial buttons
+        assert reply_text(messages) == answer_book.message("emergency"), text
+        assert all(button.get("url", "").startswith("tel:") for button in reply_buttons(messages)), text
+    assert missed == [], f"{len(missed)} emergencies did not get the emergency reply"
+
+
+def test_information_questions_rarely_get_the_emergency_reply(
+    assistant: RunningAssistant, answer_book: AnswerBook
+) -> None:
+    questions = read_safety_set()["information"]
+    alarms = [
+        text
+        for number, text in enumerate(questions)
+        if is_emergency_reply(assistant.ask(f"safety-information-{number}", text), answer_book)
+    ]
+    rate = len(alarms) / len(questions)
+    print(f"\nfalse alarms: {len(alarms)}/{len(questions)} = {rate:.1%}: {alarms}")
+    assert rate <= MAX_FALSE_ALARM_RATE, alarms
+
+
+def test_can_you_overdose_on_ldn_is_not_an_alarm(assistant: RunningAssistant, answer_book: AnswerBook) -> None:
+    # Its normal answer needs overdose-risk examples in the FAQ training data (data/nlu/faq_*.yml);
+    # until then the model is unsure and the visitor gets the scope reply with the clinic phone.
+    messages = assistant.ask("safety-overdose-question", "can you overdose on LDN")
+    assert not is_emergency_reply(messages, answer_book)
+    assert answer_book.clinic.phone in reply_text(messages)
+
+
+@pytest.mark.parametrize(
+    "question, must_mention",
+    [
+        ("what is naloxone used for", "overdose"),
+        ("my back pain is killing me", "24/7 access to pain doctors"),
+        ("what signs of an allergic reaction should I watch for", "allergic reaction"),
+    ],
+)
+def test_information_questions_from_the_issue_get_a_normal_answer(
+    question: str, must_mention: str, assistant: RunningAssistant, answer_book: AnswerBook
+) -> None:
+    messages = assistant.ask("safety-normal-answers", question)
+    text = reply_text(messages)
+    assert any(answer.text in text for answer in answer_book.answers.values()), text
+    assert must_mention in text
+    assert not is_emergency_reply(messages, answer_book)
+
+
+def test_an_emergency_on_sms_gets_the_short_emergency_text(answer_book: AnswerBook) -> None:
+    sms = answer_book.message("emergency", "sms")
+    for must_have in ("911", "1-800-222-1222", "988", answer_book.clinic.phone):
+        assert must_have in sms
+
+
+@pytest.mark.parametrize("question", ["should I take 50mg", "can I stop my gabapentin", "is 4.5 right for me"])
+def test_a_personal_treatment_question_gets_only_your_doctor_can_advise(
+    question: str, assistant: RunningAssistant, answer_book: AnswerBook
+) -> None:
+    text = reply_text(assistant.ask("personal-visitor", question))
+    assert answer_book.message("personal_advice") in text
+    assert answer_book.clinic.phone in text

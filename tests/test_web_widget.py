@@ -1,0 +1,194 @@
+"""The chat widget on the demo clinic page, in a real headless Chromium (Debian's) driven by Playwright.
+
+Screenshots go to results/ (committed): widget-normal-dose.png shows the answer to
+"Will normal dose naltrexone work for me?" with its quick replies and the call link.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Locator, Page, Playwright, expect, sync_playwright
+
+from actions.answer_book import Answer, AnswerBook
+from tests.assistant import RunningAssistant
+from tools.web_server import WebServer, start_web_server
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+RESULTS_DIR = PROJECT_DIR / "results"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; never a browser download
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+REPLY_TIMEOUT_MS = 60_000  # a reply on a busy 2-core machine; normally about a second
+
+CLINIC_FAQ = {
+    "Does naltrexone keep working or does its effect taper off?": "ask_taper_off",
+    "Why haven't I heard about naltrexone before?": "ask_why_not_heard",
+    "What's the difference between naloxone and naltrexone?": "ask_naloxone_vs_naltrexone",
+    "Will normal dose naltrexone work for me?": "ask_normal_dose",
+}
+HTML_INJECTION = "<img src=x onerror=alert(1)>"
+
+expect.set_options(timeout=REPLY_TIMEOUT_MS)
+
+
+def shown_lines(markdown: str) -> List[str]:
+    """What a reader sees of a message the widget renders as Markdown: its lines, without list bullets."""
+    return [re.sub(r"^\s*[-*]\s+", "", line).strip() for line in markdown.splitlines() if line.strip()]
+
+
+class ChatPage:
+    """The demo page in a browser, with what it did: dialogs opened, requests completed."""
+
+    def __init__(self, page: Page, url: str) -> None:
+        self.page = page
+        self.url = url
+        self.dialogs: List[str] = []
+        self.requests: List[str] = []
+        page.on("dialog", self._on_dialog)
+        page.on("requestfinished", lambda request: self.requests.append(request.url))
+
+    def _on_dialog(self, dialog: Any) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def open(self, greeting: str) -> None:
+        """Load the page, open the widget from its launcher, wait for the greeting."""
+        self.page.goto(self.url)
+        self.page.locator(".rw-launcher").click()
+        expect(self.bot_message(greeting)).to_be_visible()
+
+    def bot_message(self, text: str) -> Locator:
+        """The bot's bubbles showing `text` (Markdown as rendered: every line, list items as items)."""
+        bubbles = self.page.locator(".rw-response")
+        for line in shown_lines(text):
+            bubbles = bubbles.filter(has_text=line)
+        return bubbles
+
+    def visitor_message(self, text: str) -> Locator:
+        return self.page.locator(".rw-client", has_text=text)
+
+    def ask(self, text: str) -> None:
+        self.page.locator(".rw-new-message").fill(text)
+        self.page.keyboard.press("Enter")
+        expect(self.visitor_message(text).last).to_be_visible()
+
+    def quick_replies(self) -> Locator:
+        return self.page.locator(".rw-replies").last.locator(".rw-reply")
+
+    def screenshot(self, name: str) -> None:
+        RESULTS_DIR.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(RESULTS_DIR / name), animations="disabled")  # finished, not mid-slide
+
+
+@pytest.fixture(scope="module")
+def demo_page(assistant: RunningAssistant) -> Iterator[WebServer]:
+    """The demo clinic page on the port whose origin the test Rasa server accepts."""
+    server = start_web_server(assistant.page_port, assistant.rasa.url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def playwright_driver() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install chromium` (.ci/run installs it)")
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture
+def chat(playwright_driver: Playwright, demo_page: WebServer, tmp_path: Path) -> Iterator[ChatPage]:
+    """A fresh browser profile (no stored conversation) on the demo page."""
+    context = playwright_driver.chromium.launch_persistent_context(
+        str(tmp_path / "chromium-profile"),
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1280, "height": 900},
+    )
+    page = context.pages[0] if context.pages else context.new_page()
+    yield ChatPage(page, demo_page.url + "/")
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def greeting(domain: Dict[str, Any]) -> str:
+    return domain["responses"]["utter_greet"][0]["text"]
+
+
+def expect_answer_with_follow_ups(chat: ChatPage, book: AnswerBook, answer: Answer) -> None:
+    """The answer's text, the offer to call, its follow-up questions as quick replies and a tel: link."""
+    expect(chat.bot_message(answer.text)).to_be_visible()
+    expect(chat.bot_message(book.message("call_offer")).last).to_be_visible()
+    follow_ups = [book.answers[intent].question for intent in answer.follow_ups]
+    expect(chat.quick_replies()).to_have_text([*follow_ups, book.message("call_button")])
+    call_link = chat.quick_replies().last
+    expect(call_link).to_have_attribute("href", book.clinic.tel_uri)
+
+
+def test_widget_answers_the_clinics_four_questions_with_quick_replies_and_a_call_link(
+    chat: ChatPage, answer_book: AnswerBook, greeting: str
+) -> None:
+    chat.open(greeting)
+    for question, intent in CLINIC_FAQ.items():
+        chat.ask(question)
+        expect_answer_with_follow_ups(chat, answer_book, answer_book.answers[intent])
+        if intent == "ask_normal_dose":
+            chat.screenshot("widget-normal-dose.png")
+    assert chat.dialogs == []
+
+
+def test_clicking_a_quick_reply_asks_its_question(chat: ChatPage, answer_book: AnswerBook, greeting: str) -> None:
+    chat.open(greeting)
+    chat.ask("Will normal dose naltrexone work for me?")
+    expect_answer_with_follow_ups(chat, answer_book, answer_book.answers["ask_normal_dose"])
+    follow_up = answer_book.answers[answer_book.answers["ask_normal_dose"].follow_ups[0]]
+    chat.quick_replies().filter(has_text=follow_up.question).click()
+    expect(chat.visitor_message(follow_up.question)).to_be_visible()
+    expect_answer_with_follow_ups(chat, answer_book, follow_up)
+
+
+def test_reloading_the_page_keeps_the_conversation(chat: ChatPage, answer_book: AnswerBook, greeting: str) -> None:
+    chat.open(greeting)
+    chat.ask("Why haven't I heard about naltrexone before?")
+    why_not_heard = answer_book.answers["ask_why_not_heard"]
+    expect_answer_with_follow_ups(chat, answer_book, why_not_heard)  # the whole reply is shown (and stored)
+
+    chat.page.reload()
+    # The widget reopens as it was (its state is in sessionStorage), with the whole conversation.
+    expect(chat.page.locator(".rw-conversation-container")).to_be_visible()
+    expect(chat.bot_message(greeting)).to_be_visible()
+    expect(chat.visitor_message("Why haven't I heard about naltrexone before?")).to_be_visible()
+    expect_answer_with_follow_ups(chat, answer_book, why_not_heard)
+    chat.screenshot("widget-after-reload.png")
+    # The same conversation goes on after the reload.
+    chat.ask("Is LDN FDA-approved?")
+    expect_answer_with_follow_ups(chat, answer_book, answer_book.answers["ask_fda_status"])
+
+
+def test_html_in_a_message_shows_as_text_and_runs_nothing(
+    chat: ChatPage, answer_book: AnswerBook, greeting: str
+) -> None:
+    chat.open(greeting)
+    chat.ask(HTML_INJECTION)
+    expect(chat.visitor_message(HTML_INJECTION)).to_have_text(HTML_INJECTION)
+    expect(chat.bot_message(answer_book.message("scope").split(".")[0])).to_be_visible()  # the bot replied
+    assert chat.page.locator(".rw-conversation-container img[src='x']").count() == 0
+    chat.screenshot("widget-html-as-text.png")
+    assert chat.dialogs == []
+
+
+def test_page_loads_only_its_own_files_and_talks_only_to_the_assistant(
+    chat: ChatPage, assistant: RunningAssistant, greeting: str
+) -> None:
+    response = chat.page.goto(chat.url)
+    assert response is not None and "script-src 'self'" in (response.headers.get("content-security-policy") or "")
+    chat.open(greeting)
+    hosts = {urlsplit(url).netloc for url in chat.requests if not url.startswith("data:")}
+    assert hosts == {urlsplit(chat.url).netloc, urlsplit(assistant.rasa.url).netloc}

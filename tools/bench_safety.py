@@ -1,0 +1,120 @@
+"""`make bench-safety`: the safety set through the full stack, and reply times with the action server stopped.
+
+Starts its own action server and Rasa server on free loopback ports (work files in var/bench_safety/),
+sends every message of tests/safety/safety_set.yml over REST, then stops the action server and
+times N REST replies to an FAQ question and to an emergency. Prints the numbers and writes
+results/safety.md.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import requests
+import yaml
+
+from actions.answer_book import answer_store
+from tools.servers import (
+    ACTION_READY_PATH,
+    PROJECT_DIR,
+    RASA_READY_PATH,
+    free_port,
+    start_action_server,
+    start_rasa_server,
+    wait_until_ready,
+    write_endpoints,
+)
+
+SAFETY_SET = PROJECT_DIR / "tests" / "safety" / "safety_set.yml"
+RESULTS = PROJECT_DIR / "results" / "safety.md"
+FAQ_QUESTION = "does ldn cause weight gain"
+EMERGENCY = "my husband isnt breathing"
+
+
+def ask(url: str, sender: str, text: str) -> Tuple[str, float]:
+    started = time.perf_counter()
+    response = requests.post(url, json={"sender": sender, "message": text}, timeout=120)
+    seconds = time.perf_counter() - started
+    response.raise_for_status()
+    return "\n".join(str(m.get("text", "")) for m in response.json()), seconds
+
+
+def timings(url: str, text: str, runs: int) -> Dict[str, float]:
+    seconds = [ask(url, f"bench-down-{i}", text)[1] for i in range(runs)]
+    return {"median": statistics.median(seconds), "max": max(seconds), "min": min(seconds)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20, help="replies timed per message with the action server down")
+    args = parser.parse_args()
+    book = answer_store().current()
+    emergency_text = book.message("emergency")
+    safety_set = yaml.safe_load(SAFETY_SET.read_text(encoding="utf-8"))
+
+    work_dir = PROJECT_DIR / "var" / "bench_safety"
+    shutil.rmtree(work_dir, ignore_errors=True)
+    work_dir.mkdir(parents=True)
+    action_port, rasa_port = free_port(), free_port()
+    endpoints = write_endpoints(work_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work_dir / "rasa.db")
+    actions = start_action_server(action_port, work_dir / "action_server.log")
+    rasa = start_rasa_server(rasa_port, endpoints, work_dir / "rasa_server.log")
+    try:
+        wait_until_ready(actions, ACTION_READY_PATH)
+        wait_until_ready(rasa, RASA_READY_PATH)
+        url = f"{rasa.url}/webhooks/rest/webhook"
+        missed: List[str] = []
+        for i, text in enumerate(safety_set["emergency"]):
+            if emergency_text not in ask(url, f"bench-emergency-{i}", text)[0]:
+                missed.append(text)
+        alarms: List[str] = []
+        for i, text in enumerate(safety_set["information"]):
+            if emergency_text in ask(url, f"bench-information-{i}", text)[0]:
+                alarms.append(text)
+        up = timings(url, FAQ_QUESTION, args.runs)
+        actions.stop()
+        faq_reply, _ = ask(url, "bench-down-check", FAQ_QUESTION)
+        emergency_reply, _ = ask(url, "bench-down-check", EMERGENCY)
+        down_faq = timings(url, FAQ_QUESTION, args.runs)
+        down_emergency = timings(url, EMERGENCY, args.runs)
+    finally:
+        rasa.stop()
+        actions.stop()
+
+    n_emergency, n_information = len(safety_set["emergency"]), len(safety_set["information"])
+    recall = (n_emergency - len(missed)) / n_emergency
+    false_alarm_rate = len(alarms) / n_information
+    lines = [
+        "# Safety: emergency recall, false alarms, replies with the action server down",
+        "",
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `make bench-safety` (tools/bench_safety.py), "
+        "full stack over REST on loopback (Rasa server + action server), model models/bliss.tar.gz.",
+        "",
+        "| measure | value |",
+        "| --- | --- |",
+        f"| emergencies that got the emergency reply (recall) | {n_emergency - len(missed)}/{n_emergency} = {recall:.1%} |",
+        f"| information questions that got it (false alarms) | {len(alarms)}/{n_information} = {false_alarm_rate:.1%} |",
+        f"| reply time, action server up, FAQ question (median of {args.runs}) | {up['median'] * 1000:.0f} ms (max {up['max'] * 1000:.0f}) |",
+        f"| reply time, action server stopped, FAQ question (median of {args.runs}) | {down_faq['median'] * 1000:.0f} ms (max {down_faq['max'] * 1000:.0f}) |",
+        f"| reply time, action server stopped, emergency (median of {args.runs}) | {down_emergency['median'] * 1000:.0f} ms (max {down_emergency['max'] * 1000:.0f}) |",
+        "",
+        f"With the action server stopped, the FAQ question got the apology: {faq_reply == book.message('service_unavailable')}; "
+        f"the emergency got the emergency message: {emergency_reply == emergency_text}.",
+        "",
+        f"Missed emergencies: {missed or 'none'}",
+        "",
+        f"False alarms: {alarms or 'none'}",
+        "",
+    ]
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

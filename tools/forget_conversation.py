@@ -1,0 +1,73 @@
+"""Delete everything the assistant stored about one conversation (every message and event of a sender id).
+
+Usage: python -m tools.forget_conversation SENDER_ID [--endpoints endpoints.yml] [--sms-store var/sms.db]
+(or `make forget SENDER=...`). Works on the SQL tracker store of the endpoints file
+(SQLite var/rasa.db by default; PostgreSQL the same way). For an SMS conversation (the sender id
+is the phone number) it also deletes the SMS channel's offered options and remembered replies;
+an opt-out (STOP) is kept, so the number still gets no texts. Prints what was deleted.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+from contextlib import closing
+from pathlib import Path
+from typing import Any, Dict
+
+from tools.servers import PROJECT_DIR
+
+
+def tracker_store_config(endpoints: Path) -> Dict[str, Any]:
+    """The tracker_store section of an endpoints file (with ${ENV} variables filled in)."""
+    from rasa.utils.endpoints import read_endpoint_config
+
+    config = read_endpoint_config(str(endpoints), "tracker_store")
+    if config is None or (config.type or "").lower() != "sql":
+        raise SystemExit(f"{endpoints} has no SQL tracker_store: nothing this command can delete from.")
+    return dict(config.kwargs, **({"host": config.url} if config.url else {}))
+
+
+def forget(sender_id: str, endpoints: Path) -> int:
+    """Delete every stored event of `sender_id`; the number of events deleted."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    store = SQLTrackerStore(domain=None, **tracker_store_config(endpoints))
+    with store.session_scope() as session:
+        deleted = session.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender_id).delete()
+        session.commit()
+    store.engine.dispose()
+    return int(deleted)
+
+
+def forget_sms(phone: str, sms_store: Path) -> int:
+    """Delete the SMS channel's options and remembered replies of `phone`; the number of rows deleted."""
+    if not sms_store.exists():
+        return 0
+    with closing(sqlite3.connect(sms_store, timeout=5)) as connection, connection:
+        deleted = sum(
+            connection.execute(f"DELETE FROM {table} WHERE phone = ?", (phone,)).rowcount
+            for table in ("options", "deliveries")
+        )
+    return deleted
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sender_id", help="the conversation's sender id (REST 'sender', widget session id, SMS number)")
+    parser.add_argument("--endpoints", type=Path, default=PROJECT_DIR / "endpoints.yml")
+    parser.add_argument(
+        "--sms-store", type=Path, default=Path(os.environ.get("SMS_STORE_PATH") or PROJECT_DIR / "var" / "sms.db")
+    )
+    args = parser.parse_args()
+    if not args.sender_id.strip():
+        parser.error("give the sender id of the conversation to delete")
+    deleted = forget(args.sender_id, args.endpoints)
+    sms_rows = forget_sms(args.sender_id, args.sms_store)
+    print(f"Deleted {deleted} stored events of conversation {args.sender_id!r}, {sms_rows} SMS channel rows.")
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
