@@ -98,6 +98,13 @@ web: $(WEBCHAT) ## Install the chat widget (rasa-webchat) from npm into web/node
 
 run test-py: $(WEBCHAT)
 
+# --- Scale-out (issue 9): PostgreSQL tracker store, Redis lock store, two replicas behind nginx ---
+.PHONY: test-scale
+
+test-scale: $(MODEL) ## Scale-out test: installs/starts PostgreSQL, Redis, nginx; 2 replicas, 50 conversations, one replica stopped
+	@# SIGINT after 15 minutes: pytest still runs the teardown that stops every server it started
+	BLISS_SCALE_TEST=1 timeout --signal=INT 900 $(PY) -m pytest tests/scale -s -q -p no:cacheprovider
+
 # --- Benchmark (issue 8) -------------------------------------------------------------------
 bench: $(MODEL) ## Benchmark the whole turn, ours vs Rasa's default pipeline (results/bench.json, .png; ~10 min)
 	$(PY) -m tools.bench

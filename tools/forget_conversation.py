@@ -16,7 +16,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any, Dict
 
-from tools.servers import PROJECT_DIR, SQLITE_TRACKER_STORE
+from tools.endpoints import SQLITE_TRACKER_STORE
+from tools.servers import PROJECT_DIR
 
 
 def tracker_store_config(endpoints: Path) -> Dict[str, Any]:

@@ -1,9 +1,10 @@
 """`make run`: start the action server, the Rasa server and the demo page on loopback; stop all on Ctrl-C.
 
 Ports come from ACTION_SERVER_PORT (5055), RASA_PORT (5005) and WEB_PORT (8080).
-endpoints.yml is used as it is; credentials.yml too, except that the demo page's
-origin is added to the socket.io channel's allowed origins (var/credentials.yml).
-Logs go to var/log/.
+endpoints.yml (SQLite) is used as it is unless DATABASE_URL or REDIS_URL is set: then
+tools/endpoints.py writes var/endpoints.yml for PostgreSQL / Redis. credentials.yml is used as
+it is, except that the demo page's origin is added to the socket.io channel's allowed origins
+(var/credentials.yml). Logs go to var/log/.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import signal
 import time
 from pathlib import Path
 
+from tools.endpoints import endpoints_config, uses_production_stores, write_endpoints_file
 from tools.servers import (
     ACTION_READY_PATH,
     DEFAULT_CORS,
@@ -45,10 +47,14 @@ def main() -> None:
     try:
         action_server = start_action_server(action_port, log_dir / "action_server.log")
         servers.append(action_server)
+        endpoints = PROJECT_DIR / "endpoints.yml"
+        if uses_production_stores(os.environ):
+            action_url = f"http://127.0.0.1:{action_port}/webhook"
+            endpoints = write_endpoints_file(PROJECT_DIR / "var" / "endpoints.yml", endpoints_config(os.environ, action_url))
         credentials = write_credentials(PROJECT_DIR / "var" / "credentials.yml", page_origins(web_port), True)
         rasa_server = start_rasa_server(
             rasa_port,
-            PROJECT_DIR / "endpoints.yml",
+            endpoints,
             log_dir / "rasa_server.log",
             credentials=credentials,
             cors=list(dict.fromkeys([*DEFAULT_CORS, *page_origins(web_port)])),

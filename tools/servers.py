@@ -11,9 +11,11 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Dict, List, Optional, Sequence
+from typing import IO, Dict, List, Mapping, Optional, Sequence
 
 import yaml
+
+from tools.endpoints import SQLITE_TRACKER_STORE, endpoints_config, write_endpoints_file  # noqa: F401
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_DIR / "models" / "bliss.tar.gz"
@@ -55,17 +57,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-SQLITE_TRACKER_STORE = "serving.sqlite_store.SQLiteTrackerStore"
+def write_endpoints(path: Path, action_url: str, tracker_db: Path, env: Optional[Mapping[str, str]] = None) -> Path:
+    """An endpoints file like endpoints.yml, with this run's action server and SQLite file.
 
-
-def write_endpoints(path: Path, action_url: str, tracker_db: Path) -> Path:
-    """An endpoints file like endpoints.yml, with this run's action server and SQLite file."""
-    endpoints = {
-        "action_endpoint": {"url": action_url},
-        "tracker_store": {"type": SQLITE_TRACKER_STORE, "db": str(tracker_db)},
-    }
-    path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
-    return path
+    With DATABASE_URL / REDIS_URL in `env` (see tools/endpoints.py) the file names PostgreSQL
+    and the Redis lock store instead; without `env` it is always the SQLite file.
+    """
+    return write_endpoints_file(path, endpoints_config(env or {}, action_url=action_url, sqlite_db=str(tracker_db)))
 
 
 SOCKETIO_CHANNEL = "channels.socketio.ClinicSocketIOInput"
@@ -103,9 +101,33 @@ def _spawn(name: str, command: Sequence[str], url: str, log_path: Path, env: Opt
     return Server(name, process, url, log_path, log_file)
 
 
+def action_server_args(host: str, port: int) -> List[str]:
+    """The action server's arguments after `python` (the container images run the same)."""
+    return ["-m", "tools.action_server", "--host", host, "--port", str(port)]
+
+
 def start_action_server(port: int, log_path: Path, env: Optional[Dict[str, str]] = None) -> Server:
-    command = [sys.executable, "-m", "tools.action_server", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, *action_server_args("127.0.0.1", port)]
     return _spawn("action server", command, f"http://127.0.0.1:{port}", log_path, env)
+
+
+def rasa_run_args(
+    model: Path, endpoints: Path, credentials: Path, interface: str, port: int, cors: Sequence[str]
+) -> List[str]:
+    """`rasa run`'s arguments after `python`: no --enable-api, so the HTTP API stays off.
+
+    The container images run the same (a test compares them).
+    """
+    return [
+        "-m", "serving", "run",  # `rasa` with the speed-ups of serving/ (README, "Performance")
+        "--model", str(model),
+        "--endpoints", str(endpoints),
+        "--credentials", str(credentials),
+        "--interface", interface,
+        "--port", str(port),
+        "--cors", *cors,
+        "--logging-config-file", str(LOGGING_CONFIG),  # redacts personal data in every log line
+    ]
 
 
 def start_rasa_server(
@@ -118,19 +140,21 @@ def start_rasa_server(
     env: Optional[Dict[str, str]] = None,
     extra_args: Sequence[str] = (),
 ) -> Server:
-    """The Rasa server (tools/rasa_server.py) on 127.0.0.1:`port`; `extra_args` go to `rasa run`."""
-    command = [
-        sys.executable, "-m", "tools.rasa_server", "run",
-        "--model", str(model),
-        "--endpoints", str(endpoints),
-        "--credentials", str(credentials),
-        "--interface", "127.0.0.1",
-        "--port", str(port),
-        "--cors", *cors,
-        "--logging-config-file", str(LOGGING_CONFIG),
-        *extra_args,
-    ]
+    """The Rasa server on 127.0.0.1:`port`; `extra_args` go to `rasa run` (e.g. --enable-api)."""
+    command = [sys.executable, *rasa_run_args(model, endpoints, credentials, "127.0.0.1", port, cors), *extra_args]
     return _spawn("Rasa server", command, f"http://127.0.0.1:{port}", log_path, env)
+
+
+def rasa_replica_args(interface: str, port: int) -> List[str]:
+    """A replica's arguments after `python`: the container command (a test compares them)."""
+    return ["-m", "tools.rasa_server", "--interface", interface, "--port", str(port)]
+
+
+def start_rasa_replica(port: int, endpoints: Path, log_path: Path, env: Dict[str, str]) -> Server:
+    """One Rasa replica started as the container starts it (`python -m tools.rasa_server`):
+    the endpoints file is written from `env` (DATABASE_URL, REDIS_URL, ACTION_SERVER_URL)."""
+    command = [sys.executable, *rasa_replica_args("127.0.0.1", port), "--endpoints", str(endpoints)]
+    return _spawn("Rasa replica", command, f"http://127.0.0.1:{port}", log_path, env)
 
 
 def wait_until_ready(server: Server, path: str, timeout: float = 180.0) -> float:
