@@ -62,9 +62,12 @@ STARTUP_TIMEOUT = 180.0
 
 def default_config(work: Path) -> Path:
     """Rasa's default pipeline and policies (what `rasa init`'s empty config gets), for this assistant."""
-    if SHARED_DEFAULT_CONFIG.exists():
-        return SHARED_DEFAULT_CONFIG
-    config = yaml.safe_load(RASA_DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    rasa_default = yaml.safe_load(RASA_DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    if SHARED_DEFAULT_CONFIG.exists():  # make eval's NLU pipeline; it may leave the policies out
+        config = yaml.safe_load(SHARED_DEFAULT_CONFIG.read_text(encoding="utf-8"))
+        config["policies"] = config.get("policies") or rasa_default["policies"]
+    else:
+        config = rasa_default
     config["assistant_id"] = "bliss-ldn-default-pipeline"
     path = work / "default_config.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
