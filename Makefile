@@ -16,7 +16,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 # nlu_pipeline/drug_names.yml it reused features computed with the old lemmas.
 export RASA_MAX_CACHE_SIZE ?= 0
 
-.PHONY: help setup spacy train run shell test validate test-core test-py clean sms-faq test-safety bench-safety forget
+.PHONY: help setup spacy train run shell test validate test-core test-py clean sms-faq test-safety bench-safety forget bench
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -112,3 +112,7 @@ run test-py: $(WEBCHAT)
 test-scale: $(MODEL) ## Scale-out test: installs/starts PostgreSQL, Redis, nginx; 2 replicas, 50 conversations, one replica stopped
 	@# SIGINT after 15 minutes: pytest still runs the teardown that stops every server it started
 	BLISS_SCALE_TEST=1 timeout --signal=INT 900 $(PY) -m pytest tests/scale -s -q -p no:cacheprovider
+
+# --- Benchmark (issue 8) -------------------------------------------------------------------
+bench: $(MODEL) ## Benchmark the whole turn, ours vs Rasa's default pipeline (results/bench.json, .png; ~10 min)
+	$(PY) -m tools.bench

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 import requests
 
@@ -30,6 +30,7 @@ class RunningAssistant:
     credentials: Path = DEFAULT_CREDENTIALS
     env: Optional[Dict[str, str]] = None
     page_port: int = 0  # the socket.io channel accepts pages served on this port (tests/test_web_widget.py)
+    rasa_args: Sequence[str] = ()  # extra `rasa run` arguments, e.g. ("--enable-api", "--auth-token", T)
 
     @property
     def action_port(self) -> int:
@@ -56,6 +57,7 @@ class RunningAssistant:
         self.rasa = start_rasa_server(
             port, self.work_dir / "endpoints.yml", self.work_dir / "rasa_server.log",
             credentials=self.credentials, cors=page_origins(self.page_port), env=self.env,
+            extra_args=self.rasa_args,
         )
         wait_until_ready(self.rasa, RASA_READY_PATH)
 
@@ -70,7 +72,10 @@ def reply_buttons(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 
 def start_assistant(
-    work_dir: Path, env: Optional[Dict[str, str]] = None, credentials: Path = DEFAULT_CREDENTIALS
+    work_dir: Path,
+    env: Optional[Dict[str, str]] = None,
+    credentials: Path = DEFAULT_CREDENTIALS,
+    rasa_args: Sequence[str] = (),
 ) -> RunningAssistant:
     """Start the action server and the Rasa server with their own ports, endpoints and SQLite file.
 
@@ -86,7 +91,8 @@ def start_assistant(
     credentials = write_credentials(work_dir / "credentials-with-page.yml", page_origins(page_port), base=credentials)
     actions = start_action_server(action_port, work_dir / "action_server.log", env=env)
     rasa = start_rasa_server(
-        rasa_port, endpoints, work_dir / "rasa_server.log", credentials=credentials, cors=page_origins(page_port), env=env
+        rasa_port, endpoints, work_dir / "rasa_server.log", credentials=credentials, cors=page_origins(page_port), env=env,
+        extra_args=rasa_args,
     )
     try:
         wait_until_ready(actions, ACTION_READY_PATH)
@@ -95,4 +101,4 @@ def start_assistant(
         rasa.stop()
         actions.stop()
         raise
-    return RunningAssistant(rasa, actions, work_dir, credentials, env, page_port)
+    return RunningAssistant(rasa, actions, work_dir, credentials, env, page_port, rasa_args)

@@ -14,7 +14,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.core.utils import AvailableEndpoints
 
 from stores.redis_lock import AtomicRedisLockStore
-from tools.endpoints import EndpointsConfigError, endpoints_config, main, write_endpoints_file
+from tools.endpoints import SQLITE_TRACKER_STORE, EndpointsConfigError, endpoints_config, main, write_endpoints_file
 from tools.rasa_server import command, prepare
 from tools.servers import DEFAULT_CREDENTIALS, SOCKETIO_CHANNEL
 from tools.servers import write_endpoints
@@ -89,7 +89,7 @@ def test_the_cli_writes_the_file_from_the_environment(tmp_path: Path, monkeypatc
 
 def test_write_endpoints_for_tests_keeps_sqlite_unless_given_an_environment(tmp_path: Path) -> None:
     default = yaml.safe_load(write_endpoints(tmp_path / "a.yml", "http://127.0.0.1:1/webhook", tmp_path / "t.db").read_text())
-    assert default["tracker_store"] == {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "t.db")}
+    assert default["tracker_store"] == {"type": SQLITE_TRACKER_STORE, "dialect": "sqlite", "db": str(tmp_path / "t.db")}
     scaled = write_endpoints(tmp_path / "b.yml", "http://127.0.0.1:1/webhook", tmp_path / "t.db", env=PRODUCTION_ENV)
     scaled_config = yaml.safe_load(scaled.read_text())
     assert scaled_config["tracker_store"]["dialect"] == "postgresql"

@@ -44,6 +44,9 @@ class EndpointsConfigError(ValueError):
     """A store URL in the environment cannot be used; the message says which and why."""
 
 
+#: The SQLite tracker store class (serving/sqlite_store.py): Rasa's SQLTrackerStore, tuned.
+SQLITE_TRACKER_STORE = "serving.sqlite_store.SQLiteTrackerStore"
+
 def postgres_tracker_store(url: str) -> Dict[str, Any]:
     """Rasa's SQL tracker store settings for a postgresql:// URL (password percent-decoded)."""
     parts = urlsplit(url)
@@ -102,7 +105,8 @@ def endpoints_config(
         config["tracker_store"] = postgres_tracker_store(env[DATABASE_URL_VAR])
     else:
         sqlite_db = sqlite_db or env.get(SQLITE_DB_VAR) or DEFAULT_SQLITE_DB
-        config["tracker_store"] = {"type": "SQL", "dialect": "sqlite", "db": str(sqlite_db)}
+        # Rasa's SQL store on SQLite in WAL mode with pooled connections (README, "Performance")
+        config["tracker_store"] = {"type": SQLITE_TRACKER_STORE, "dialect": "sqlite", "db": str(sqlite_db)}
     if env.get(REDIS_URL_VAR):
         config["lock_store"] = redis_lock_store(env[REDIS_URL_VAR])
     return config

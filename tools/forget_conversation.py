@@ -16,6 +16,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any, Dict
 
+from tools.endpoints import SQLITE_TRACKER_STORE
 from tools.servers import PROJECT_DIR
 
 
@@ -24,9 +25,13 @@ def tracker_store_config(endpoints: Path) -> Dict[str, Any]:
     from rasa.utils.endpoints import read_endpoint_config
 
     config = read_endpoint_config(str(endpoints), "tracker_store")
-    if config is None or (config.type or "").lower() != "sql":
+    kind = (config.type or "") if config is not None else ""
+    if kind.lower() != "sql" and kind != SQLITE_TRACKER_STORE:
         raise SystemExit(f"{endpoints} has no SQL tracker_store: nothing this command can delete from.")
-    return dict(config.kwargs, **({"host": config.url} if config.url else {}))
+    kwargs = dict(config.kwargs, **({"host": config.url} if config.url else {}))
+    if kind == SQLITE_TRACKER_STORE:  # Rasa's SQL store on SQLite, tuned (serving/sqlite_store.py)
+        kwargs["dialect"] = "sqlite"
+    return kwargs
 
 
 def forget(sender_id: str, endpoints: Path) -> int:

@@ -9,13 +9,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Dict, List, Mapping, Optional, Sequence
 
 import yaml
 
-from tools.endpoints import endpoints_config, write_endpoints_file
+from tools.endpoints import SQLITE_TRACKER_STORE, endpoints_config, write_endpoints_file  # noqa: F401
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_DIR / "models" / "bliss.tar.gz"
@@ -34,6 +34,7 @@ class Server:
     url: str  # base URL, e.g. http://127.0.0.1:5005
     log_path: Path
     log_file: IO
+    started: float = field(default_factory=time.monotonic)  # when it was spawned
 
     def stop(self, timeout: float = 15.0) -> None:
         if self.process.poll() is None:
@@ -118,7 +119,7 @@ def rasa_run_args(
     The container images run the same (a test compares them).
     """
     return [
-        "-m", "rasa", "run",
+        "-m", "serving", "run",  # `rasa` with the speed-ups of serving/ (README, "Performance")
         "--model", str(model),
         "--endpoints", str(endpoints),
         "--credentials", str(credentials),
@@ -137,8 +138,10 @@ def start_rasa_server(
     credentials: Path = DEFAULT_CREDENTIALS,
     cors: Sequence[str] = DEFAULT_CORS,
     env: Optional[Dict[str, str]] = None,
+    extra_args: Sequence[str] = (),
 ) -> Server:
-    command = [sys.executable, *rasa_run_args(model, endpoints, credentials, "127.0.0.1", port, cors)]
+    """The Rasa server on 127.0.0.1:`port`; `extra_args` go to `rasa run` (e.g. --enable-api)."""
+    command = [sys.executable, *rasa_run_args(model, endpoints, credentials, "127.0.0.1", port, cors), *extra_args]
     return _spawn("Rasa server", command, f"http://127.0.0.1:{port}", log_path, env)
 
 

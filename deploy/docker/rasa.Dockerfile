@@ -23,6 +23,7 @@ COPY actions/ actions/
 COPY channels/ channels/
 COPY nlu_components/ nlu_components/
 COPY stores/ stores/
+COPY serving/ serving/
 COPY safety/ safety/
 COPY answers/ answers/
 COPY config.yml domain.yml credentials.yml endpoints.yml ./
