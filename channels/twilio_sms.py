@@ -33,7 +33,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from actions.answer_book import AnswerBook, answer_store
 from actions.sms_text import to_gsm7
-from channels.never_silent import DEFAULT_REPLY_TIMEOUT, handle_never_silent
+from channels.never_silent import DEFAULT_REPLY_TIMEOUT, fallback_text, handle_never_silent
 from channels.sms_keywords import KEYWORD_MESSAGES, Keyword, carrier_keyword
 from channels.sms_rendering import option_number, render_sms
 from channels.sms_store import SmsStore
@@ -159,7 +159,7 @@ class TwilioSmsInput(InputChannel):
                 reply = await self.handle(on_new_message, params)
             except Exception:  # e.g. the SMS store cannot be written: still a 200 with the apology, never a 500
                 logger.exception("SMS request failed before the turn")
-                reply = twiml([to_gsm7(answer_store().current().message("service_unavailable", "sms"))])
+                reply = twiml([to_gsm7(await fallback_text(params.first("Body"), "sms"))])
             return response.text(reply, content_type="application/xml")
 
         return webhook
@@ -179,7 +179,7 @@ class TwilioSmsInput(InputChannel):
             reply = await self.reply(on_new_message, book, phone, params)
         except Exception:  # a store or rendering failure must not leave the patient silent
             logger.exception("SMS turn failed; sending the apology")
-            reply = twiml([to_gsm7(book.message("service_unavailable", "sms"))])
+            reply = twiml([to_gsm7(await fallback_text(params.first("Body"), "sms"))])
         if message_sid:
             self.store.finish_delivery(message_sid, reply)
         return reply
