@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SPACY_PIPELINE := .cache/spacy/en_bliss_ldn
 MODEL := models/bliss.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(SPACY_PIPELINE)/meta.json
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml') $(wildcard nlu_components/*.py) $(SPACY_PIPELINE)/meta.json
 
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 export RASA_TELEMETRY_ENABLED ?= false
