@@ -9,7 +9,9 @@ either alone (config.yml gives the cross-validation numbers that chose this).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Text
+from typing import Any, Dict, List, Mapping, Optional, Text
+
+from scipy.sparse import csr_matrix, hstack, vstack
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
@@ -37,6 +39,19 @@ def averaged_ranking(
     return [{"name": name, "confidence": float(mean[name])} for name in sorted(mean, key=lambda n: (-mean[n], n))]
 
 
+def sentence_features(message: Message) -> Optional[csr_matrix]:
+    """The message's sentence features as the logistic regression was trained on them (sparse,
+    then dense, as LogisticRegressionClassifier._create_X builds them), or None if it has none.
+    Built once per message: combining the features is half of this component's time."""
+    sparse = message.get_sparse_features(attribute=TEXT)[1]
+    if sparse is None:
+        return None
+    dense = message.get_dense_features(attribute=TEXT)[1]
+    if dense is None:
+        return csr_matrix(sparse.features)
+    return hstack([csr_matrix(sparse.features), csr_matrix(dense.features)]).tocsr()
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class AveragedIntentClassifier(LogisticRegressionClassifier):
     """Logistic regression whose probabilities are averaged with the earlier classifier's."""
@@ -57,10 +72,11 @@ class AveragedIntentClassifier(LogisticRegressionClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         # An empty or whitespace-only message has no sentence features: the earlier ranking
         # stands (Rasa's own LogisticRegressionClassifier raises there, and the turn would fail).
-        featurised = [m for m in messages if m.get_sparse_features(attribute=TEXT)[1] is not None]
+        rows = {id(m): sentence_features(m) for m in messages}
+        featurised = [m for m in messages if rows[id(m)] is not None]
         if not featurised:
             return messages
-        probabilities = self.clf.predict_proba(self._create_X(featurised))
+        probabilities = self.clf.predict_proba(vstack([rows[id(m)] for m in featurised]))
         weight = float(self.config[EARLIER_WEIGHT])
         length = int(self.config[RANKING_LENGTH])
         for message, row in zip(featurised, probabilities):
