@@ -89,3 +89,16 @@ def test_the_parse_time_target_is_a_ratio_to_the_default(ours_ms: float, met: bo
     rows = {row["target"]: row["met"] for row in targets(built)}
 
     assert rows["parse time median <= 1.2 x the default's"] is met
+
+
+def test_the_fallback_thresholds_are_read_from_the_config(tmp_path) -> None:
+    from tools.evaluate import fallback_thresholds
+
+    config = tmp_path / "config.yml"
+    config.write_text("pipeline:\n  - name: DIETClassifier\n  - name: FallbackClassifier\n"
+                      "    threshold: 0.45\n    ambiguity_threshold: 0.05\n", encoding="utf-8")
+    without = tmp_path / "none.yml"
+    without.write_text("pipeline:\n  - name: DIETClassifier\n", encoding="utf-8")
+
+    assert fallback_thresholds(config) == (0.45, 0.05)
+    assert fallback_thresholds(without) == (None, None)

@@ -173,6 +173,17 @@ def cross_validate(config: Path, work: Path) -> Dict[str, object]:
     return summary
 
 
+def fallback_thresholds(config: Path) -> Tuple[Optional[float], Optional[float]]:
+    """(threshold, ambiguity_threshold) of the FallbackClassifier in a Rasa config."""
+    import yaml
+
+    pipeline = yaml.safe_load(config.read_text(encoding="utf-8")).get("pipeline") or []
+    for component in pipeline:
+        if component.get("name") == "FallbackClassifier":
+            return component.get("threshold"), component.get("ambiguity_threshold")
+    return None, None
+
+
 def threshold_sweep(predictions: Sequence[Prediction]) -> List[Dict[str, object]]:
     """What other FallbackClassifier thresholds would have made of the cross-validation
     predictions. cost = confident wrong answers + half the needless fallbacks (an in-scope
@@ -347,11 +358,13 @@ def markdown(report: Dict[str, object]) -> str:
         lines += ["- most frequent confusions: " + ", ".join(
             f"{p['expected']} -> {p['predicted']} ({p['count']})" for p in cv["confusion_pairs"])]
         if cv.get("threshold_sweep"):
+            chosen = fallback_thresholds(OUR_CONFIG)
             lines += ["", "Fallback thresholds on the cross-validation predictions (cost = confident wrong "
-                      "answers + half the needless fallbacks; config.yml uses the lowest):", "",
+                      "answers + half the needless fallbacks; * = config.yml's):", "",
                       "| threshold | ambiguity | in-scope accuracy | OOS rejection | wrong answers | needless fallbacks | cost |",
                       "|---|---|---|---|---|---|---|"]
-            lines += [f"| {r['threshold']} | {r['ambiguity']} | {r['in_scope_accuracy']} | {r['oos_rejection_rate']} | "
+            lines += [f"| {r['threshold']}{'*' if (r['threshold'], r['ambiguity']) == chosen else ''} | {r['ambiguity']} | "
+                      f"{r['in_scope_accuracy']} | {r['oos_rejection_rate']} | "
                       f"{r['wrong_answers']} | {r['needless_fallbacks']} | {r['cost']} |" for r in cv["threshold_sweep"]]
     lines += ["", "## Two questions in one message (tests/nlu/two_questions.yml)", ""]
     for pipeline in ("ours", "rasa_default"):
