@@ -16,7 +16,7 @@ from scipy.sparse import csr_matrix, hstack, vstack
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
 
@@ -40,16 +40,17 @@ def averaged_ranking(
 
 
 def sentence_features(message: Message) -> Optional[csr_matrix]:
-    """The message's sentence features as the logistic regression was trained on them (sparse,
-    then dense, as LogisticRegressionClassifier._create_X builds them), or None if it has none.
-    Built once per message: combining the features is half of this component's time."""
-    sparse = message.get_sparse_features(attribute=TEXT)[1]
-    if sparse is None:
+    """The message's sentence features as the logistic regression was trained on them: every
+    featurizer's sparse sentence features, then the dense ones, side by side (what
+    LogisticRegressionClassifier._create_X builds), or None if it has none. Built directly:
+    Message.get_sparse_features deep-copies every featurizer's sequence and sentence matrices
+    first, which was half of this component's time and made a turn ~3 ms slower under load."""
+    sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+    sparse = [f.features for f in sentence if f.is_sparse()]
+    if not sparse:
         return None
-    dense = message.get_dense_features(attribute=TEXT)[1]
-    if dense is None:
-        return csr_matrix(sparse.features)
-    return hstack([csr_matrix(sparse.features), csr_matrix(dense.features)]).tocsr()
+    dense = [f.features for f in sentence if f.is_dense()]
+    return hstack([csr_matrix(part) for part in (*sparse, *dense)]).tocsr()
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

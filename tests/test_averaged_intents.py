@@ -127,3 +127,16 @@ def test_a_message_without_features_keeps_the_earlier_ranking(trained) -> None:
     assert processed[0].get("intent_ranking") == earlier
     assert processed[0].get("intent") == earlier[0]
     assert processed[1].get("intent_ranking") != earlier  # the other message of the batch is averaged
+
+
+def test_its_sentence_features_are_the_ones_rasa_trains_the_regression_on(trained) -> None:
+    from nlu_components.averaged_intents import sentence_features
+
+    classifier, featurised = trained
+    message = featurised("does naltrexone cause weight gain")
+
+    built = sentence_features(message)
+
+    assert built is not None
+    assert (built != classifier._create_X([message])).nnz == 0
+    assert built.shape == classifier._create_X([message]).shape
