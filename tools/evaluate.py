@@ -225,9 +225,6 @@ def evaluate_pipelines(sets: Dict[str, Labelled], work: Path) -> Dict[str, Dict[
             if set_name == "dev":  # dev questions stay in the shared file only: keep them out of results/
                 hide_texts(scored)
             results[name][set_name] = scored
-    for name in models:
-        pooled = [Prediction(**row) for set_name in sets for row in results[name][set_name]["predictions"]]
-        results[name][POOLED] = {key: value for key, value in score(pooled).items() if key in HEADLINE_KEYS}
     for name, scored in asyncio.run(score_two_questions(models)).items():
         results[name]["two_questions"] = scored
     for name, values in all_seconds.items():
@@ -481,9 +478,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not args.no_cross_validation:
             (work / "cv").mkdir()
             report["cross_validation"] = cross_validate(OUR_CONFIG, work / "cv")
-    report["comparison"] = comparison(report["pipelines"], list(sets))
-    report["paired"] = paired_differences(report["pipelines"], list(sets))
-    report["targets"] = targets(report)
+    summarise(report)
     report["run_seconds"] = round(time.perf_counter() - started)
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -502,11 +497,18 @@ def rescore(report: Dict[str, object]) -> None:
             if set_name == "dev":
                 hide_texts(scored)
             result[set_name] = scored
+    summarise(report)
+
+
+def summarise(report: Dict[str, object]) -> None:
+    """From the stored predictions of each set: the pooled scores, the side-by-side comparison,
+    the message-by-message differences and the targets (after a run, and by --render-only)."""
+    sets = list(report["sets"])
     for result in report["pipelines"].values():
-        pooled = [Prediction(**row) for set_name in report["sets"] for row in result[set_name]["predictions"]]
+        pooled = [Prediction(**row) for set_name in sets for row in result[set_name]["predictions"]]
         result[POOLED] = {key: value for key, value in score(pooled).items() if key in HEADLINE_KEYS}
-    report["comparison"] = comparison(report["pipelines"], list(report["sets"]))
-    report["paired"] = paired_differences(report["pipelines"], list(report["sets"]))
+    report["comparison"] = comparison(report["pipelines"], sets)
+    report["paired"] = paired_differences(report["pipelines"], sets)
     report["targets"] = targets(report)
 
 
