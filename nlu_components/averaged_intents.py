@@ -73,14 +73,13 @@ class AveragedIntentClassifier(LogisticRegressionClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         # An empty or whitespace-only message has no sentence features: the earlier ranking
         # stands (Rasa's own LogisticRegressionClassifier raises there, and the turn would fail).
-        rows = {id(m): sentence_features(m) for m in messages}
-        featurised = [m for m in messages if rows[id(m)] is not None]
+        featurised = [(m, row) for m in messages if (row := sentence_features(m)) is not None]
         if not featurised:
             return messages
-        probabilities = self.clf.predict_proba(vstack([rows[id(m)] for m in featurised]))
+        probabilities = self.clf.predict_proba(vstack([row for _, row in featurised]))
         weight = float(self.config[EARLIER_WEIGHT])
         length = int(self.config[RANKING_LENGTH])
-        for message, row in zip(featurised, probabilities):
+        for (message, _), row in zip(featurised, probabilities):
             earlier = {entry["name"]: entry["confidence"] for entry in message.get(INTENT_RANKING_KEY) or []}
             # With nothing to average with (no earlier classifier ran) its own ranking stands.
             ranking = averaged_ranking(earlier, dict(zip(self.clf.classes_, row)), weight if earlier else 0.0)
