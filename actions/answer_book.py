@@ -99,6 +99,8 @@ REQUIRED_MESSAGES = (
     # no personal medical advice (actions/personal_advice.py)
     "personal_advice",
     "did_you_mean", "something_else_button", "still_not_understood",
+    # hostile or careless input (nlu_components/input_guard.py, channels/never_silent.py)
+    "too_long", "busy",
 )
 ANSWER_FIELDS = ("question", "topic", "text", "sms", "follow_ups", "source")
 

@@ -22,8 +22,10 @@ from actions.personal_advice import personal_question
 from actions.rendering import Message, did_you_mean_messages, scope_messages, still_not_understood_messages
 
 FALLBACK_INTENT = "nlu_fallback"
-#: Parse-data key set by nlu_components/input_guard.py on messages it refused to classify.
+#: Parse-data key set by nlu_components/input_guard.py on messages it refused to classify, and
+#: its reason for a message over the length limits (plain strings: actions do not import Rasa).
 INPUT_GUARD = "input_guard"
+TOO_LONG = "too long"
 #: The two candidates must together hold at least this much of the confidence: the model is
 #: sure it is one of the two, unsure which (below it the message is more likely out of scope).
 PAIR_CONFIDENCE = 0.5
@@ -74,6 +76,8 @@ class ActionClarify(ClinicAction):
         return "action_clarify"
 
     def reply(self, book: AnswerBook, tracker: Tracker, kind: str) -> List[Message]:
+        if tracker.latest_message.get(INPUT_GUARD) == TOO_LONG:
+            return scope_messages(book, kind, "too_long")
         if personal_question(tracker.latest_message.get("text")):  # own dose or treatment: no guess
             return scope_messages(book, kind, "personal_advice")
         if previous_reply(tracker) == self.name():

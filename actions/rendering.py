@@ -25,9 +25,23 @@ def link_button(title: str, url: str) -> Dict[str, str]:
     return {"title": title, "type": "web_url", "url": url, "payload": url}
 
 
+#: The intent of the "Something else" button under "Did you mean".
+SOMETHING_ELSE_INTENT = "out_of_scope"
+
+
+def payload(intent: str) -> str:
+    """A button payload: Rasa reads "/<intent>" as that intent."""
+    return f"/{intent}"
+
+
+def button_payload_intents(book: AnswerBook) -> frozenset:
+    """Every intent the assistant's own buttons send (channels accept exactly these payloads)."""
+    return frozenset(book.answers) | {SOMETHING_ELSE_INTENT}
+
+
 def question_button(answer: Answer) -> Dict[str, str]:
     """A quick reply that asks this answer's question (the payload triggers its intent)."""
-    return {"title": answer.question, "payload": f"/{answer.intent}"}
+    return {"title": answer.question, "payload": payload(answer.intent)}
 
 
 def call_clinic_button(book: AnswerBook) -> Dict[str, str]:
@@ -104,7 +118,7 @@ def several_answers_messages(
 def did_you_mean_messages(book: AnswerBook, answers: List[Answer], kind: str) -> List[Message]:
     """"Did you mean...?" with a button per candidate question and one for "Something else"."""
     buttons = [question_button(answer) for answer in answers]
-    buttons.append({"title": book.message("something_else_button"), "payload": "/out_of_scope"})
+    buttons.append({"title": book.message("something_else_button"), "payload": payload(SOMETHING_ELSE_INTENT)})
     return [{"text": book.message("did_you_mean", kind), "buttons": buttons}]
 
 

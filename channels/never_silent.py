@@ -5,6 +5,12 @@ server is down or slow), and nothing was sent yet, the visitor gets the clinic's
 "sorry, please call" message from the answers file, or, if the message is an
 emergency (the safety net's phrases, or the model's `emergency` intent when the
 channel can ask the model), the emergency message: 911, Poison Help, 988 first.
+The turn itself still runs to the end, so the message reaches the tracker store; what
+it sends after the apology is dropped (the visitor never gets both).
+
+Fair turns: the messages of one conversation are worked on one at a time, in arrival
+order, and wait for that before they take one of the server's turn slots; so a burst
+from one sender holds at most one slot and delays nobody else.
 """
 from __future__ import annotations
 
@@ -12,9 +18,10 @@ import asyncio
 import logging
 import os
 import weakref
-from typing import Any, Awaitable, Callable, Optional
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from actions.answer_book import answer_store
 from safety.emergency_net import emergency_pattern_for
@@ -47,6 +54,29 @@ def model_intent_of(app: Any) -> Optional[IntentOf]:
     return intent_of
 
 
+class ReplyCollector(CollectingOutputChannel):
+    """Collects a turn's messages (REST, SMS); once the apology is in, drops whatever the turn sends later."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed = False
+
+    @property
+    def messages_sent(self) -> int:
+        return len(self.messages)
+
+    async def _persist_message(self, message: Dict[Text, Any]) -> None:
+        if self.closed:
+            logger.info("Dropped a reply that came after the apology")
+            return
+        await super()._persist_message(message)
+
+    async def send_last_text(self, recipient_id: Text, text: Text) -> None:
+        """Send `text` as the turn's only reply (the apology): later messages are dropped."""
+        await super()._persist_message(self._message(recipient_id, text=text))
+        self.closed = True
+
+
 #: Turns the server works on at once (all channels); later messages wait their turn in arrival
 #: order. Without a limit every waiting turn shares the CPU at each await, so at 32 concurrent
 #: conversations the turns with more awaits (an action server call) finish last. Measured with the
@@ -54,14 +84,32 @@ def model_intent_of(app: Any) -> Optional[IntentOf]:
 #: vs 679-844 ms without a limit, same throughput (70-90 msg/s). MAX_CONCURRENT_TURNS overrides
 #: it (0: no limit).
 MAX_CONCURRENT_TURNS = int(os.environ.get("MAX_CONCURRENT_TURNS", "4"))
-_turn_slots: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
+#: Messages of one conversation that may wait for their turn; more get the `busy` message and are
+#: not worked on. A turn takes 15-30 ms here (make bench), so 32 queued messages are answered in
+#: about a second, far inside the reply timeout; a client flooding one conversation is refused.
+MAX_WAITING_PER_CONVERSATION = 32
 
 
-def _slots() -> asyncio.Semaphore:
+@dataclass
+class _Conversation:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # FIFO: waiters acquire in arrival order
+    waiting: int = 0
+
+
+@dataclass
+class _TurnQueues:
+    slots: Optional[asyncio.Semaphore]
+    conversations: Dict[str, _Conversation] = field(default_factory=dict)
+
+
+_queues: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _TurnQueues]" = weakref.WeakKeyDictionary()
+
+
+def _turn_queues() -> _TurnQueues:
     loop = asyncio.get_running_loop()
-    if loop not in _turn_slots:
-        _turn_slots[loop] = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
-    return _turn_slots[loop]
+    if loop not in _queues:
+        _queues[loop] = _TurnQueues(asyncio.Semaphore(MAX_CONCURRENT_TURNS) if MAX_CONCURRENT_TURNS > 0 else None)
+    return _queues[loop]
 
 
 def service_unavailable_text(kind: str = "web") -> str:
@@ -91,43 +139,77 @@ async def fallback_text(text: Optional[str], kind: str = "web", intent_of: Optio
     return answer_store().current().message(key, kind)
 
 
+def _join_queue(sender_id: str) -> Optional[_Conversation]:
+    """This message's place in its conversation's queue, or None when the queue is full."""
+    queues = _turn_queues()
+    conversation = queues.conversations.setdefault(sender_id, _Conversation())
+    if conversation.waiting >= MAX_WAITING_PER_CONVERSATION:
+        return None
+    conversation.waiting += 1
+    return conversation
+
+
+async def _run_in_order(
+    on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage, conversation: _Conversation
+) -> None:
+    """The turn, after this conversation's earlier messages and with one of the server's turn slots."""
+    queues = _turn_queues()
+    try:
+        async with conversation.lock:
+            if queues.slots is None:
+                await on_new_message(message)
+            else:
+                async with queues.slots:
+                    await on_new_message(message)
+    finally:
+        conversation.waiting -= 1
+        if conversation.waiting == 0 and queues.conversations.get(message.sender_id) is conversation:
+            del queues.conversations[message.sender_id]
+
+
 async def handle_never_silent(
     on_new_message: Callable[[UserMessage], Awaitable[Any]],
     message: UserMessage,
-    messages_sent: Callable[[], int],
     reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
     kind: str = "web",
     intent_of: Optional[IntentOf] = None,
 ) -> bool:
     """Run the turn; send the apology (or the emergency message) if it failed or timed out before any reply.
 
-    Returns True when the apology was sent. The turn keeps running after a timeout
-    (shielded), so its events still reach the tracker store. The reply timeout counts
-    from arrival, including the wait for a turn slot.
+    `message.output_channel` counts what it sent (`messages_sent`) and has `send_last_text`
+    (ReplyCollector, the socket.io output). Returns True when the turn's own reply was
+    replaced (apology, emergency message, or `busy` for a conversation flooding the server).
+    The reply timeout counts from arrival, including the wait for earlier messages.
     """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + reply_timeout
-    slots = _slots() if MAX_CONCURRENT_TURNS > 0 else None
-    acquired = False
+    output = message.output_channel
+    conversation = _join_queue(message.sender_id)
+    if conversation is None:
+        logger.warning("Conversation on channel %s has %d messages waiting: refused one", message.input_channel,
+                       MAX_WAITING_PER_CONVERSATION)
+        book = answer_store().current()
+        key = "emergency" if await is_emergency(message.text) else "busy"
+        await output.send_last_text(message.sender_id, book.message(key, kind))
+        return True
     problem = None
+    turn = asyncio.ensure_future(_run_in_order(on_new_message, message, conversation))
     try:
-        if slots is not None:
-            await asyncio.wait_for(slots.acquire(), timeout=reply_timeout)
-            acquired = True
-        turn = asyncio.ensure_future(on_new_message(message))
-        await asyncio.wait_for(asyncio.shield(turn), timeout=max(deadline - loop.time(), 0.01))
+        # shielded: a timed-out turn goes on, so the message still reaches the tracker store
+        await asyncio.wait_for(asyncio.shield(turn), timeout=reply_timeout)
     except asyncio.TimeoutError:
-        problem = f"no reply within {reply_timeout:.0f}s"
+        problem = f"no reply within {reply_timeout:g}s"
+        turn.add_done_callback(_log_late_failure)
     except Exception as error:  # a bug or a store failure must not silence the visitor
         logger.exception("Turn failed on channel %s", message.input_channel)
         problem = type(error).__name__
-    finally:
-        if acquired:  # a timed-out turn goes on in the background but frees its slot
-            slots.release()
-    if messages_sent() > 0:
+    if output.messages_sent > 0:
         return False
     logger.error(
         "Sending the apology on channel %s (%s)", message.input_channel, problem or "the turn produced no reply"
     )
-    await message.output_channel.send_text_message(message.sender_id, await fallback_text(message.text, kind, intent_of))
+    await output.send_last_text(message.sender_id, await fallback_text(message.text, kind, intent_of))
     return True
+
+
+def _log_late_failure(turn: "asyncio.Future[None]") -> None:
+    if not turn.cancelled() and turn.exception() is not None:
+        logger.error("A turn that timed out failed later", exc_info=turn.exception())

@@ -7,20 +7,25 @@ server is down. This one checks the request first and never returns silence.
 from __future__ import annotations
 
 import json
-import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+from typing import Any, Dict, Optional, Text, Tuple
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.answer_book import answer_store
-from channels.never_silent import DEFAULT_REPLY_TIMEOUT, handle_never_silent, model_intent_of
+from channels.base import (
+    MAX_REQUEST_BYTES,
+    ClinicInputChannel,
+    OnNewMessage,
+    add_health_route,
+    check_answers_file,
+    reply_timeout_setting,
+)
+from channels.incoming import metadata_problem
+from channels.never_silent import ReplyCollector
 
-logger = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 64 * 1024  # a chat message plus metadata; 1 MB bodies are refused with 413
+MAX_BODY_BYTES = MAX_REQUEST_BYTES  # larger bodies get 413 before anything reads them
 MAX_SENDER_CHARACTERS = 128
 
 
@@ -37,7 +42,7 @@ def parse_request(request: Request) -> Tuple[Optional[Dict[str, Any]], Optional[
         return None, error(413, f"The request is too large: send at most {MAX_BODY_BYTES // 1024} KB.")
     try:
         body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None, error(400, 'The body is not valid JSON. Send {"sender": "...", "message": "..."}.')
     if not isinstance(body, dict):
         return None, error(400, 'Send a JSON object: {"sender": "...", "message": "..."}.')
@@ -46,48 +51,36 @@ def parse_request(request: Request) -> Tuple[Optional[Dict[str, Any]], Optional[
         return None, error(400, f'"sender" must be a non-empty string of at most {MAX_SENDER_CHARACTERS} characters.')
     if not isinstance(body.get("message"), str):
         return None, error(400, '"message" must be a string (it may be empty).')
-    if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
-        return None, error(400, '"metadata" must be a JSON object if given.')
+    problem = metadata_problem(body.get("metadata")) if body.get("metadata") is not None else None
+    if problem is not None:
+        return None, error(400, f'"metadata" {problem}.')
     return body, None
 
 
-class ClinicRestInput(InputChannel):
+class ClinicRestInput(ClinicInputChannel):
     @classmethod
     def name(cls) -> Text:
         return "rest"
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        credentials = credentials or {}
-        answer_store().current()  # refuse to start without a good answers file
-        return cls(float(credentials.get("reply_timeout_seconds", DEFAULT_REPLY_TIMEOUT)))
+        check_answers_file()
+        return cls(reply_timeout_setting(credentials))
 
-    def __init__(self, reply_timeout: float = DEFAULT_REPLY_TIMEOUT) -> None:
-        self.reply_timeout = reply_timeout
-
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("clinic_rest_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        add_health_route(webhook)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             body, problem = parse_request(request)
             if problem is not None:
                 return problem
-            collector = CollectingOutputChannel()
-            message = UserMessage(
-                body["message"], collector, body["sender"], input_channel=self.name(), metadata=body.get("metadata")
+            collector = ReplyCollector()
+            await self.run_turn(
+                on_new_message, body["message"], collector, body["sender"], request.app, body.get("metadata")
             )
-            await handle_never_silent(
-                on_new_message,
-                message,
-                lambda: len(collector.messages),
-                self.reply_timeout,
-                intent_of=model_intent_of(request.app),
-            )
-            return response.json(collector.messages)
+            # addressed to the sender as the client named it (the store's id has the channel in front)
+            return response.json([{**message, "recipient_id": body["sender"]} for message in collector.messages])
 
         return webhook

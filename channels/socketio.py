@@ -6,6 +6,8 @@ link buttons (so "Call the clinic" cannot dial), ignores messages without a sess
 id and stays silent when the action server is down. This one:
 - refuses any browser origin not listed in `allowed_origins` (credentials.yml), on
   both the polling and the websocket transport, with HTTP 400;
+- issues the session ids itself (channels/session_ids.py) and sends a session's replies to one
+  socket only, so no one can join another visitor's conversation;
 - sends link buttons as rasa-webchat's {"type": "web_url", "url": ...} quick replies;
 - runs every turn through handle_never_silent (the apology, or the emergency message for an
   emergency, reaches the widget).
@@ -14,19 +16,26 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
+import os
+from typing import Any, Callable, Dict, Iterable, List, Optional, Text
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, OutputChannel
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
-from sanic import Blueprint, response
+from sanic import Blueprint
 from sanic.request import Request
-from sanic.response import HTTPResponse
 from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import AsyncServer
 
-from actions.answer_book import answer_store
-from channels.never_silent import DEFAULT_REPLY_TIMEOUT, handle_never_silent, model_intent_of
+from channels.base import (
+    MAX_REQUEST_BYTES,
+    ClinicInputChannel,
+    OnNewMessage,
+    add_health_route,
+    check_answers_file,
+    reply_timeout_setting,
+)
+from channels.incoming import metadata_problem
+from channels.session_ids import SessionIds, session_secret
 
 logger = logging.getLogger(__name__)
 
@@ -61,19 +70,26 @@ class OriginCheckingSocketBlueprint(SocketBlueprint):
 
 
 class ClinicSocketIOOutput(SocketIOOutput):
-    """Emits the bot's messages to the visitor's room and counts them (for handle_never_silent)."""
+    """Emits the bot's messages to one visitor's room and counts them (for handle_never_silent).
 
-    def __init__(self, sio: AsyncServer, bot_message_evt: Text) -> None:
+    Once the apology went out (`send_last_text`), whatever the turn sends later is dropped.
+    """
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text, room: Text) -> None:
         super().__init__(sio, bot_message_evt)
+        self.room = room  # the session's room (or the socket); the recipient id is the store's conversation id
         self.messages_sent = 0
+        self.closed = False
 
     async def _send_message(self, socket_id: Text, response: Any) -> None:
+        if self.closed:
+            logger.info("Dropped a widget reply that came after the apology")
+            return
         self.messages_sent += 1
-        await super()._send_message(socket_id, response)
+        await super()._send_message(self.room, response)
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
-        self.messages_sent += 1
-        await super().send_custom_json(recipient_id, json_message, **kwargs)
+        await self._send_message(recipient_id, json_message)
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
@@ -86,9 +102,14 @@ class ClinicSocketIOOutput(SocketIOOutput):
             recipient_id, {"text": parts[-1], "quick_replies": [widget_button(button) for button in buttons]}
         )
 
+    async def send_last_text(self, recipient_id: Text, text: Text) -> None:
+        """Send `text` as the turn's only reply (the apology): later messages are dropped."""
+        await self._send_message(recipient_id, {"text": text})
+        self.closed = True
 
-class ClinicSocketIOInput(SocketIOInput):
-    """socket.io for the widget: configured origins only, link buttons kept, never silent."""
+
+class ClinicSocketIOInput(ClinicInputChannel, SocketIOInput):
+    """socket.io for the widget: configured origins only, server-issued sessions, link buttons kept, never silent."""
 
     @classmethod
     def name(cls) -> Text:
@@ -97,7 +118,7 @@ class ClinicSocketIOInput(SocketIOInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
-        answer_store().current()  # refuse to start without a good answers file
+        check_answers_file()
         origins = credentials.get("allowed_origins") or list(DEFAULT_ALLOWED_ORIGINS)
         if isinstance(origins, str):  # one origin, or a comma-separated list from an environment variable
             origins = [origin.strip() for origin in origins.split(",") if origin.strip()]
@@ -105,7 +126,8 @@ class ClinicSocketIOInput(SocketIOInput):
             raise ValueError("socketio allowed_origins must list the clinic's sites, not '*'")
         return cls(
             allowed_origins=[origin.rstrip("/") for origin in origins],
-            reply_timeout=float(credentials.get("reply_timeout_seconds", DEFAULT_REPLY_TIMEOUT)),
+            session_ids=SessionIds(session_secret(credentials.get("session_secret"), os.environ)),
+            reply_timeout=reply_timeout_setting(credentials),
             user_message_evt=credentials.get("user_message_evt", "user_uttered"),
             bot_message_evt=credentials.get("bot_message_evt", "bot_uttered"),
             namespace=credentials.get("namespace"),
@@ -119,67 +141,72 @@ class ClinicSocketIOInput(SocketIOInput):
     def __init__(
         self,
         allowed_origins: Iterable[str] = DEFAULT_ALLOWED_ORIGINS,
-        reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
-        **socketio_options: Any,
+        session_ids: Optional[SessionIds] = None,
+        **options: Any,
     ) -> None:
-        super().__init__(**socketio_options)
+        super().__init__(**options)
         self.allowed_origins = list(allowed_origins)
-        self.reply_timeout = reply_timeout
+        self.session_ids = session_ids or SessionIds(session_secret(None, os.environ))
+        self.session_of: Dict[Text, Text] = {}  # socket -> the session it confirmed
+        self.owner_of: Dict[Text, Text] = {}  # session -> the one socket that gets its replies
 
     def get_output_channel(self) -> Optional[OutputChannel]:
-        if self.sio is None:
-            return super().get_output_channel()
-        return ClinicSocketIOOutput(self.sio, self.bot_message_evt)
+        return None  # replies go to the visitor's own room only, from the message's output channel
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         # engine.io checks the Origin header of every request (polling and the websocket
-        # upgrade) against this list, answers others with 400, and sets the CORS headers.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins)
+        # upgrade) against this list, answers others with 400, and sets the CORS headers; it
+        # closes the connection on a packet over MAX_REQUEST_BYTES (its default is 1 MB).
+        sio = AsyncServer(
+            async_mode="sanic", cors_allowed_origins=self.allowed_origins, max_http_buffer_size=MAX_REQUEST_BYTES
+        )
         socketio_webhook = OriginCheckingSocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
         base_connect = self._connect_handler()
-
-        @socketio_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        add_health_route(socketio_webhook)
 
         @sio.on("connect", namespace=self.namespace)
-        async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             return base_connect(auth)
 
+        @sio.on("disconnect", namespace=self.namespace)
+        async def disconnect(sid: Text, *_: Any) -> None:
+            session = self.session_of.pop(sid, None)
+            if session is not None and self.owner_of.get(session) == sid:
+                del self.owner_of[session]
+
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Optional[Dict]) -> None:
-            data = data if isinstance(data, dict) else {}
-            if not isinstance(data.get("session_id"), str) or not data["session_id"]:
-                data["session_id"] = uuid.uuid4().hex
+        async def session_request(sid: Text, data: Any = None) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            session = self.session_ids.confirmed(requested)
             if self.session_persistence:
-                await sio.enter_room(sid, data["session_id"], namespace=self.namespace)
-            await sio.emit("session_confirm", data["session_id"], room=sid, namespace=self.namespace)
+                await self._own(sid, session)
+            await sio.emit("session_confirm", session, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any = None) -> None:
             data = data if isinstance(data, dict) else {}
-            session_id = data.get("session_id")
-            # Without a session id (an old or hand-written client) the reply goes to this socket only.
-            sender_id = session_id if self.session_persistence and isinstance(session_id, str) and session_id else sid
-            output = ClinicSocketIOOutput(sio, self.bot_message_evt)
-            text = data.get("message")
-            message = UserMessage(
-                text if isinstance(text, str) else "",
-                output,
-                sender_id,
-                input_channel=self.name(),
-                metadata=self._metadata(data),
-            )
-            await handle_never_silent(
-                on_new_message,
-                message,
-                lambda: output.messages_sent,
-                self.reply_timeout,
-                intent_of=model_intent_of(getattr(socketio_webhook.ctx, "app", None)),
+            # The session this socket was confirmed in (never the one the message names); without
+            # one (an old or hand-written client) the conversation is this socket's alone.
+            session = self.session_of.get(sid) if self.session_persistence else None
+            if session is not None and self.owner_of.get(session) != sid:
+                await self._own(sid, session)  # the tab that speaks gets the replies
+            output = ClinicSocketIOOutput(sio, self.bot_message_evt, room=session or sid)
+            await self.run_turn(
+                on_new_message, data.get("message"), output, session or sid,
+                getattr(socketio_webhook.ctx, "app", None), self._metadata(data),
             )
 
         return socketio_webhook
+
+    async def _own(self, sid: Text, session: Text) -> None:
+        """Make `sid` the one socket in `session`'s room (a reload, or the tab that spoke last)."""
+        previous = self.owner_of.get(session)
+        if previous is not None and previous != sid:
+            await self.sio.leave_room(previous, session, namespace=self.namespace)
+        self.session_of[sid] = session
+        self.owner_of[session] = sid
+        await self.sio.enter_room(sid, session, namespace=self.namespace)
 
     def _connect_handler(self) -> Callable[[Optional[Dict]], bool]:
         """Accept the socket, checking the JWT when credentials.yml sets jwt_key (as Rasa's channel does)."""
@@ -194,10 +221,11 @@ class ClinicSocketIOInput(SocketIOInput):
         return accept
 
     def _metadata(self, data: Dict[str, Any]) -> Dict[str, Any]:
+        """The message's metadata if it is a small, shallow object (channels/incoming.py), else none."""
         metadata = data.get(self.metadata_key) or {}
         if isinstance(metadata, str):
             try:
                 metadata = json.loads(metadata)
-            except ValueError:
-                metadata = {}
-        return metadata if isinstance(metadata, dict) else {}
+            except (ValueError, RecursionError):
+                return {}
+        return metadata if metadata_problem(metadata) is None else {}

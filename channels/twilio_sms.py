@@ -18,13 +18,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Text
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Text
 from urllib.parse import parse_qsl
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -33,7 +32,15 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from actions.answer_book import AnswerBook, answer_store
 from actions.sms_text import to_gsm7
-from channels.never_silent import DEFAULT_REPLY_TIMEOUT, fallback_text, handle_never_silent
+from channels.base import (
+    MAX_REQUEST_BYTES,
+    ClinicInputChannel,
+    OnNewMessage,
+    add_health_route,
+    check_answers_file,
+)
+from channels.incoming import clean_text
+from channels.never_silent import DEFAULT_REPLY_TIMEOUT, ReplyCollector, fallback_text
 from channels.sms_keywords import KEYWORD_MESSAGES, Keyword, carrier_keyword
 from channels.sms_rendering import option_number, render_sms
 from channels.sms_store import SmsStore
@@ -41,10 +48,11 @@ from channels.sms_store import SmsStore
 logger = logging.getLogger(__name__)
 
 DEFAULT_STORE_PATH = Path(__file__).resolve().parent.parent / "var" / "sms.db"
-MAX_FORM_BYTES = 64 * 1024  # Twilio posts a 1,600-character body and a few media URLs: a few KB
-MAX_BODY_CHARACTERS = 1600  # Twilio's own limit for one message
+#: Twilio posts a 1,600-character body and a few media URLs (a few KB); a larger form is read as
+#: empty, so its signature fails (403).
+MAX_FORM_BYTES = MAX_REQUEST_BYTES
+MAX_BODY_CHARACTERS = 1600  # Twilio's own limit for one message: a longer body is cut here
 FALSE_WORDS = {"false", "0", "no", "off"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class FormParams(dict):
@@ -105,17 +113,20 @@ class SmsSettings:
         )
 
 
-class TwilioSmsInput(InputChannel):
+class TwilioSmsInput(ClinicInputChannel):
+    kind = "sms"
+
     @classmethod
     def name(cls) -> Text:
         return "twilio_sms"  # actions.rendering.SMS_CHANNELS: actions reply with the sms variants
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        answer_store().current()  # refuse to start without a good answers file
+        check_answers_file()
         return cls(SmsSettings.read(credentials or {}, os.environ))
 
     def __init__(self, settings: SmsSettings) -> None:
+        super().__init__(settings.reply_timeout)
         self.settings = settings
         self.store = SmsStore(settings.store_path)
         if not settings.validate_signature:
@@ -142,12 +153,9 @@ class TwilioSmsInput(InputChannel):
             url += ("&" if "?" in url else "?") + request.query_string
         return RequestValidator(self.settings.auth_token).validate(url, params, signature)
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint("twilio_sms_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        add_health_route(webhook)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -156,7 +164,7 @@ class TwilioSmsInput(InputChannel):
                 logger.warning("Refused an SMS request without a valid X-Twilio-Signature (403)")
                 return response.text("Forbidden: missing or invalid X-Twilio-Signature.", status=403)
             try:
-                reply = await self.handle(on_new_message, params)
+                reply = await self.handle(on_new_message, params, request.app)
             except Exception:  # e.g. the SMS store cannot be written: still a 200 with the apology, never a 500
                 logger.exception("SMS request failed before the turn")
                 reply = twiml([to_gsm7(await fallback_text(params.first("Body"), "sms"))])
@@ -164,9 +172,9 @@ class TwilioSmsInput(InputChannel):
 
         return webhook
 
-    async def handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], params: FormParams) -> str:
+    async def handle(self, on_new_message: OnNewMessage, params: FormParams, app: Any = None) -> str:
         """The TwiML for one delivery; a repeated MessageSid gets the first answer, never a second turn."""
-        phone = params.first("From").strip()
+        phone = clean_text(params.first("From")).strip()
         if not phone:
             logger.warning("Signed SMS request without 'From': nobody to answer")
             return EMPTY_TWIML
@@ -176,7 +184,7 @@ class TwilioSmsInput(InputChannel):
             return await self.first_reply(message_sid)
         book = answer_store().current()
         try:
-            reply = await self.reply(on_new_message, book, phone, params)
+            reply = await self.reply(on_new_message, book, phone, params, app)
         except Exception:  # a store or rendering failure must not leave the patient silent
             logger.exception("SMS turn failed; sending the apology")
             reply = twiml([to_gsm7(await fallback_text(params.first("Body"), "sms"))])
@@ -194,14 +202,10 @@ class TwilioSmsInput(InputChannel):
             await asyncio.sleep(0.2)
 
     async def reply(
-        self,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        book: AnswerBook,
-        phone: str,
-        params: FormParams,
+        self, on_new_message: OnNewMessage, book: AnswerBook, phone: str, params: FormParams, app: Any = None
     ) -> str:
         """Keywords and opt-outs first (they never reach the NLU model), then the assistant."""
-        text = _CONTROL.sub(" ", params.first("Body"))[:MAX_BODY_CHARACTERS]
+        text = clean_text(params.first("Body"))[:MAX_BODY_CHARACTERS]
         keyword = carrier_keyword(text)
         if keyword is Keyword.OPT_OUT:
             first_time = self.store.opt_out(phone)
@@ -221,11 +225,8 @@ class TwilioSmsInput(InputChannel):
 
         number = option_number(text)
         chosen = self.store.option(phone, number) if number is not None else None
-        collector = CollectingOutputChannel()
-        message = UserMessage(chosen or text, collector, phone, input_channel=self.name())
-        await handle_never_silent(
-            on_new_message, message, lambda: len(collector.messages), self.settings.reply_timeout, kind="sms"
-        )
+        collector = ReplyCollector()
+        await self.run_turn(on_new_message, chosen or text, collector, phone, app)
         rendered = render_sms(book, collector.messages)
         self.store.set_options(phone, list(rendered.options))
         return twiml(rendered.bodies)

@@ -39,13 +39,15 @@ BOUNDARY = re.compile(
     re.IGNORECASE,
 )
 MIN_WORDS = 2
+#: Each part is classified by the whole model: a message of more questions is classified as a whole.
+MAX_QUESTIONS = 4
 
 
 def split_questions(text: str) -> List[str]:
-    """The questions in `text` (a one-element list when it asks one thing)."""
-    parts = [part.strip(" ,;?") for part in BOUNDARY.split(text or "")]
+    """The questions in `text` (a one-element list when it asks one thing, or more than MAX_QUESTIONS)."""
+    parts = [part.strip(" ,;?") for part in BOUNDARY.split(text or "", maxsplit=MAX_QUESTIONS)]
     parts = [part for part in parts if part]
-    if len(parts) < 2 or any(len(part.split()) < MIN_WORDS for part in parts):
+    if not 2 <= len(parts) <= MAX_QUESTIONS or any(len(part.split()) < MIN_WORDS for part in parts):
         return [text]
     return parts
 

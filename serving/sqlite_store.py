@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+
+from stores.sql_tracker_store import ClinicSQLTrackerStore
 
 BUSY_TIMEOUT_MS = 1000
 PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -27,17 +28,19 @@ def _apply_pragmas(connection: Any, record: Any) -> None:
     cursor.close()
 
 
-class SQLiteTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore for a SQLite file (`db:`), WAL mode and pooled connections."""
+class SQLiteTrackerStore(ClinicSQLTrackerStore):
+    """The clinic's SQL tracker store for a SQLite file (`db:`), WAL mode and pooled connections."""
 
     def __init__(self, db: str = "rasa.db", **kwargs: Any) -> None:
         kwargs.pop("dialect", None)
         super().__init__(dialect="sqlite", db=db, **kwargs)
-        url = self.engine.url
-        self.engine.dispose()
-        self.engine = sa.create_engine(
+
+    def tuned_engine(self, engine: sa.engine.Engine) -> sa.engine.Engine:
+        url = engine.url
+        engine.dispose()
+        tuned = sa.create_engine(
             url, poolclass=sa.pool.QueuePool, pool_size=2, max_overflow=8,
             connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         )
-        sa.event.listen(self.engine, "connect", _apply_pragmas)
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        sa.event.listen(tuned, "connect", _apply_pragmas)
+        return tuned

@@ -11,10 +11,17 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_book import DEFAULT_ANSWERS_PATH, AnswerBook, load_answer_book
-from tests.assistant import RunningAssistant, start_assistant
+from tools.stack import RunningAssistant, start_assistant
+from tools.servers import ensure_action_token
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODEL_PATH = PROJECT_DIR / "models" / "bliss.tar.gz"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def action_server_token() -> str:
+    """The action server token every server of this test run shares (endpoints files name the variable)."""
+    return ensure_action_token()
 
 
 @pytest.fixture(scope="session")

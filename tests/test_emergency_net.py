@@ -38,7 +38,7 @@ def test_messages_are_compared_without_case_apostrophes_or_punctuation() -> None
         ("he's not breathing", "not_breathing_or_unresponsive"),
         ("my toddler swallowed 3 of my pills", "child_swallowed_pills"),
         ("I want to end it all", "suicide_or_self_harm"),
-        ("kms", "suicide_or_self_harm"),
+        ("kms", "suicide_kms"),
         ("my throat is closing up", "throat_or_face_swelling"),
         ("chest pain and I can't catch my breath", "cant_breathe"),
         ("she is having a seizure", "seizure"),
@@ -62,6 +62,66 @@ def test_each_kind_of_emergency_fires_its_pattern(net, text: str, pattern: str) 
     ],
 )
 def test_information_questions_with_the_same_words_do_not_fire(net, text: str) -> None:
+    assert net.match(text) is None
+
+
+# Online slang and euphemism (issue 13). The measured set is tests/safety/slang_set.yml; these are
+# other sentences, one or two per kind of word, so a pattern edit that loses one is named here.
+@pytest.mark.parametrize(
+    "text, pattern",
+    [
+        ("KMS!!", "suicide_kms"),
+        ("literally going to k.m.s tonight", "suicide_kms"),
+        ("kmsing sounds good rn", "suicide_kms"),
+        ("honestly just kill me", "suicide_kill_me"),
+        ("i want to unalive", "suicide_or_self_harm"),
+        ("ive been thinking of sewer sliding", "suicide_or_self_harm"),
+        ("i might self delete", "suicide_or_self_harm"),
+        ("ready to ctb", "suicide_or_self_harm"),
+        ("she wants to off herself", "suicide_or_self_harm"),
+        ("my daughter is talking about killing herself", "suicide_or_self_harm"),
+        ("praying i dont wake up tomorrow", "suicide_or_self_harm"),
+        ("everyone is better off when im gone", "suicide_or_self_harm"),
+        ("ive been stockpiling my percs to end it", "suicide_or_self_harm"),
+        ("relapsed on sh", "suicide_or_self_harm"),
+        ("feeling sui", "suicide_or_self_harm"),
+        ("this pain is gonna kill me, i want to unalive myself", "suicide_or_self_harm"),
+        ("my gf just fell out after a blue", "overdose_slang"),
+        ("my brother took a handful of blues", "overdose"),
+        ("overdose in progress", "overdose"),
+        ("narcan isnt bringing him back", "overdose"),
+        ("he is showing signs of an overdose", "overdose"),
+        ("hes nodding out and i can hardly wake him", "not_breathing_or_unresponsive"),
+        ("shes out cold after taking blues", "not_breathing_or_unresponsive"),
+        ("i feel like im going under after the percs", "not_breathing_or_unresponsive"),
+    ],
+)
+def test_slang_and_euphemisms_fire(net, text: str, pattern: str) -> None:
+    assert net.match(text) == pattern
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i bike 20 kms a day",
+        "how many kms is it to the pharmacy",
+        "this flare is gonna kill me",
+        "my hair fell out on ldn",
+        "my son fell out of bed last night",
+        "i fell out with my old doctor",
+        "my eyes are od dry",
+        "i overdosed back in 2015 and have been clean since",
+        "what are the signs someone took too many percs",
+        "how do i delete myself from your text list",
+        "which bus do i catch to the clinic",
+        "i could sleep forever on ldn lol",
+        "i wont be here next week, can i reschedule",
+        "my daughter ate two granola bars with her ldn",
+        "do i need narcan at home if i take ldn",
+        "i cant keep my eyes open after ldn is that normal",
+    ],
+)
+def test_harmless_senses_of_the_slang_do_not_fire(net, text: str) -> None:
     assert net.match(text) is None
 
 
@@ -112,7 +172,7 @@ def test_the_component_overrides_a_low_confidence_fallback() -> None:
 
 def test_the_component_overrides_the_input_guard_for_a_long_message() -> None:
     text = "sorry for the long story " * 60 + " and now he is not breathing"
-    guarded = InputGuard({"max_characters": 1000}).process([classified(text)])
+    guarded = InputGuard(InputGuard.get_default_config()).process([classified(text)])
     assert guarded[0].get(INTENT)["name"] == DEFAULT_NLU_FALLBACK_INTENT_NAME
     [message] = EmergencySafetyNet({}).process(guarded)
     assert message.get(INTENT)["name"] == "emergency"

@@ -17,7 +17,7 @@ import yaml
 
 from actions.answer_book import AnswerBook
 from safety.emergency_net import emergency_pattern_for
-from tests.assistant import RunningAssistant, reply_text, start_assistant
+from tools.stack import RunningAssistant, reply_text, start_assistant
 from tests.conftest import MODEL_PATH
 from tools.servers import DEFAULT_CREDENTIALS
 

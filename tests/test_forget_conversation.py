@@ -8,14 +8,17 @@ from pathlib import Path
 
 from actions.answer_book import AnswerBook
 from channels.sms_store import SmsStore
-from tests.assistant import RunningAssistant, reply_text
+from tools.stack import RunningAssistant, reply_text, rest_conversation_id
 from tools.forget_conversation import forget_sms
 from tools.servers import PROJECT_DIR
 
 
 def stored_events(assistant: RunningAssistant, sender: str) -> int:
+    """The stored events of a REST sender's conversation."""
     with sqlite3.connect(assistant.work_dir / "rasa.db") as db:
-        return db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0]
+        return db.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id = ?", (rest_conversation_id(sender),)
+        ).fetchone()[0]
 
 
 def test_forgetting_a_conversation_deletes_all_its_events_and_nothing_else(
@@ -39,7 +42,7 @@ def test_forgetting_a_conversation_deletes_all_its_events_and_nothing_else(
     # the visitor can start again; the server does not bring the old conversation back
     assert answer_book.answers["ask_weight"].text in reply_text(assistant.ask("forget-me", "does ldn cause weight gain"))
     with sqlite3.connect(assistant.work_dir / "rasa.db") as db:
-        texts = [row[0] for row in db.execute("SELECT data FROM events WHERE sender_id = 'forget-me'")]
+        texts = [row[0] for row in db.execute("SELECT data FROM events WHERE sender_id = 'rest:forget-me'")]
     assert not any("jane@example.com" in text for text in texts)
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 import asyncio
 from typing import Optional
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import UserMessage
 
 from actions.answer_book import AnswerBook
-from channels.never_silent import handle_never_silent
+from channels.never_silent import ReplyCollector, handle_never_silent
 
 
-def run_turn(text: str, turn, reply_timeout: float = 5.0, intent_of=None) -> CollectingOutputChannel:
-    collector = CollectingOutputChannel()
+def run_turn(text: str, turn, reply_timeout: float = 5.0, intent_of=None) -> ReplyCollector:
+    collector = ReplyCollector()
     message = UserMessage(text, collector, "visitor", input_channel="rest")
-    asyncio.run(handle_never_silent(turn, message, lambda: len(collector.messages), reply_timeout, intent_of=intent_of))
+    asyncio.run(handle_never_silent(turn, message, reply_timeout, intent_of=intent_of))
     return collector
 
 
@@ -25,7 +25,7 @@ async def endless_turn(message: UserMessage) -> None:
     await asyncio.sleep(3600)
 
 
-def only_text(collector: CollectingOutputChannel) -> str:
+def only_text(collector: ReplyCollector) -> str:
     assert len(collector.messages) == 1, collector.messages
     return collector.messages[0]["text"]
 
@@ -63,3 +63,22 @@ def test_a_turn_that_replied_gets_nothing_more(answer_book: AnswerBook) -> None:
         await message.output_channel.send_text_message(message.sender_id, "an answer")
 
     assert only_text(run_turn("is ldn addictive", replying_turn)) == "an answer"
+
+
+def test_a_reply_after_the_apology_is_dropped_but_the_turn_finishes(answer_book: AnswerBook) -> None:
+    finished = []
+
+    async def slow_turn(message: UserMessage) -> None:
+        await asyncio.sleep(0.3)
+        await message.output_channel.send_text_message(message.sender_id, "a late answer")
+        finished.append(message.text)
+
+    async def main() -> ReplyCollector:
+        collector = ReplyCollector()
+        await handle_never_silent(slow_turn, UserMessage("is ldn addictive", collector, "late", input_channel="rest"), 0.1)
+        await asyncio.sleep(0.5)  # the turn goes on after the apology
+        return collector
+
+    collector = asyncio.run(main())
+    assert only_text(collector) == answer_book.message("service_unavailable")
+    assert finished == ["is ldn addictive"], "the message still reaches the conversation"

@@ -19,7 +19,7 @@ import requests
 import yaml
 
 from actions.answer_book import AnswerBook
-from tests.assistant import RunningAssistant, reply_text, start_assistant
+from tools.stack import RunningAssistant, reply_text, rest_conversation_id, start_assistant
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TOKEN = "resilience-test-token"
@@ -48,7 +48,7 @@ def own_assistant(tmp_path: Path) -> Iterator[RunningAssistant]:
 
 def tracker_events(assistant: RunningAssistant, sender: str) -> List[Dict[str, Any]]:
     response = requests.get(
-        f"{assistant.rasa.url}/conversations/{sender}/tracker", params={"token": TOKEN}, timeout=30
+        f"{assistant.rasa.url}/conversations/{rest_conversation_id(sender)}/tracker", params={"token": TOKEN}, timeout=30
     )
     assert response.status_code == 200, response.text[:300]
     return response.json()["events"]
@@ -99,7 +99,8 @@ def tracker_events_from_store(assistant: RunningAssistant, sender: str) -> List[
     """The user messages of `sender` in the SQLite tracker store, in order."""
     with sqlite3.connect(assistant.work_dir / "rasa.db") as connection:
         rows = connection.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,)
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
+            (rest_conversation_id(sender),),
         ).fetchall()
     return [json.loads(data)["text"] for (data,) in rows]
 

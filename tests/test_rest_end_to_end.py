@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from actions.answer_book import AnswerBook
-from tests.assistant import RunningAssistant, reply_buttons, reply_text
+from tools.stack import RunningAssistant, reply_buttons, reply_text
 
 CLINIC_FAQ = {
     "Does naltrexone keep working or does its effect taper off?": "ask_taper_off",
@@ -17,7 +17,6 @@ CLINIC_FAQ = {
 BAD_INPUT = {
     "empty": "",
     "whitespace": "   \n\t ",
-    "5000 characters": "pain " * 1000,
     "emoji only": "\U0001F622\U0001F48A\U0001F914",
     "another language": "Quel temps fait-il demain à Paris ?",
     "html": "<script>alert('hi')</script><img src=x onerror=alert(1)>",
@@ -41,6 +40,11 @@ def test_bad_input_gets_the_friendly_scope_reply(kind: str, assistant: RunningAs
     assert messages, "the assistant must never be silent"
     assert reply_text(messages).startswith(answer_book.message("scope"))
     assert answer_book.clinic.phone in reply_text(messages)
+
+
+def test_a_pasted_document_gets_please_send_a_shorter_message(assistant: RunningAssistant, answer_book: AnswerBook) -> None:
+    reply = reply_text(assistant.ask("bad-input-5000-characters", "pain " * 1000))
+    assert reply.startswith(answer_book.message("too_long")) and answer_book.clinic.phone in reply
 
 
 def test_a_conversation_keeps_going_after_bad_input(assistant: RunningAssistant, answer_book: AnswerBook) -> None:

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import socket
-import threading
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Iterator, Tuple
 from urllib.parse import urlsplit
 
 import pytest
 import requests
-import socketio
 
 from actions.answer_book import AnswerBook
-from tests.assistant import RunningAssistant
+from tools.stack import RunningAssistant
+from tools.clients import WidgetClient
 from tools.servers import (
     RASA_READY_PATH,
     Server,
@@ -25,38 +24,6 @@ from tools.servers import (
 )
 
 EVIL_ORIGIN = "http://evil.example"
-
-
-class WidgetClient:
-    """Speaks to the channel as rasa-webchat does: session_request, then user_uttered with the session id."""
-
-    def __init__(self, server_url: str, origin: str) -> None:
-        self.client = socketio.Client(reconnection=False)
-        self.messages: List[Dict[str, Any]] = []
-        self.session_confirmed = threading.Event()
-        self.arrived = threading.Condition()
-        self.client.on("session_confirm", lambda session_id: self.session_confirmed.set())
-        self.client.on("bot_uttered", self._on_bot_uttered)
-        self.client.connect(server_url, headers={"Origin": origin}, transports=["polling"], wait_timeout=30)
-        self.session_id = f"socket-test-{free_port()}"
-        self.client.emit("session_request", {"session_id": self.session_id})
-        assert self.session_confirmed.wait(30), "no session_confirm from the server"
-
-    def _on_bot_uttered(self, message: Dict[str, Any]) -> None:
-        with self.arrived:
-            self.messages.append(message)
-            self.arrived.notify_all()
-
-    def ask(self, text: str, expected_messages: int, timeout: float = 60.0) -> List[Dict[str, Any]]:
-        """Send `text`; the bot's messages once `expected_messages` arrived (all that arrived on timeout)."""
-        start = len(self.messages)
-        self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
-        with self.arrived:
-            self.arrived.wait_for(lambda: len(self.messages) - start >= expected_messages, timeout)
-        return self.messages[start:]
-
-    def close(self) -> None:
-        self.client.disconnect()
 
 
 def polling_handshake(server_url: str, origin: str) -> requests.Response:

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Locator, Page, Playwright, expect, sync_playwright
 
 from actions.answer_book import Answer, AnswerBook
-from tests.assistant import RunningAssistant
+from tools.stack import RunningAssistant
 from tools.web_server import WebServer, start_web_server
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent

@@ -10,6 +10,8 @@ deployment. This plain module (no Rasa import) writes the file instead:
                      is processed by one replica at a time; stores/redis_lock.py: Rasa's RedisLockStore
                      with atomic ticket updates)
 - SQLITE_DB          the SQLite file when DATABASE_URL is unset (default var/rasa.db)
+- ACTION_SERVER_TOKEN  the secret the Rasa server sends the action server with every call
+                     (header X-Action-Token; the file names the variable, Rasa fills it in)
 
 Usage: python -m tools.endpoints OUT.yml   (the container entrypoint does this before `rasa run`)
 """
@@ -26,8 +28,11 @@ ACTION_URL_VAR = "ACTION_SERVER_URL"
 DATABASE_URL_VAR = "DATABASE_URL"
 REDIS_URL_VAR = "REDIS_URL"
 SQLITE_DB_VAR = "SQLITE_DB"
+#: The action server accepts calls only with this secret (tools/action_server.py).
+ACTION_TOKEN_VAR = "ACTION_SERVER_TOKEN"
+ACTION_TOKEN_HEADER = "X-Action-Token"
 #: Every variable this module reads (the deployment files set exactly these; a test checks it).
-ENV_VARS = (ACTION_URL_VAR, DATABASE_URL_VAR, REDIS_URL_VAR, SQLITE_DB_VAR)
+ENV_VARS = (ACTION_URL_VAR, DATABASE_URL_VAR, REDIS_URL_VAR, SQLITE_DB_VAR, ACTION_TOKEN_VAR)
 
 DEFAULT_ACTION_URL = "http://127.0.0.1:5055/webhook"
 DEFAULT_SQLITE_DB = "var/rasa.db"
@@ -46,6 +51,10 @@ class EndpointsConfigError(ValueError):
 
 #: The SQLite tracker store class (serving/sqlite_store.py): Rasa's SQLTrackerStore, tuned.
 SQLITE_TRACKER_STORE = "serving.sqlite_store.SQLiteTrackerStore"
+#: The PostgreSQL one (stores/sql_tracker_store.py): Rasa's, with the sender id migration.
+SQL_TRACKER_STORE = "stores.sql_tracker_store.ClinicSQLTrackerStore"
+#: Both: SQL tracker stores that `make forget` can delete from.
+SQL_TRACKER_STORES = (SQLITE_TRACKER_STORE, SQL_TRACKER_STORE)
 
 def postgres_tracker_store(url: str) -> Dict[str, Any]:
     """Rasa's SQL tracker store settings for a postgresql:// URL (password percent-decoded)."""
@@ -57,7 +66,7 @@ def postgres_tracker_store(url: str) -> Dict[str, Any]:
             f"(got scheme {parts.scheme!r}, host {parts.hostname!r}, database {database!r})"
         )
     store: Dict[str, Any] = {
-        "type": "SQL",
+        "type": SQL_TRACKER_STORE,
         "dialect": "postgresql",
         "url": parts.hostname,
         "port": parts.port or POSTGRES_DEFAULT_PORT,
@@ -95,12 +104,17 @@ def redis_lock_store(url: str) -> Dict[str, Any]:
     return store
 
 
+def action_endpoint(url: str) -> Dict[str, Any]:
+    """The action server's endpoint: its URL and the token header (Rasa reads the value from the environment)."""
+    return {"url": url, "headers": {ACTION_TOKEN_HEADER: "${" + ACTION_TOKEN_VAR + "}"}}
+
+
 def endpoints_config(
     env: Mapping[str, str], action_url: Optional[str] = None, sqlite_db: Optional[str] = None
 ) -> Dict[str, Any]:
     """The endpoints as a dict: arguments win over the environment, the environment over defaults."""
     action_url = action_url or env.get(ACTION_URL_VAR) or DEFAULT_ACTION_URL
-    config: Dict[str, Any] = {"action_endpoint": {"url": action_url}}
+    config: Dict[str, Any] = {"action_endpoint": action_endpoint(action_url)}
     if env.get(DATABASE_URL_VAR):
         config["tracker_store"] = postgres_tracker_store(env[DATABASE_URL_VAR])
     else:

@@ -14,9 +14,13 @@ import sqlite3
 import sys
 from contextlib import closing
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 
-from tools.endpoints import SQLITE_TRACKER_STORE
+from channels.incoming import channel_sender, conversation_id
+from channels.rest import ClinicRestInput
+from channels.socketio import ClinicSocketIOInput
+from channels.twilio_sms import TwilioSmsInput
+from tools.endpoints import SQL_TRACKER_STORES, SQLITE_TRACKER_STORE
 from tools.servers import PROJECT_DIR
 
 
@@ -26,7 +30,7 @@ def tracker_store_config(endpoints: Path) -> Dict[str, Any]:
 
     config = read_endpoint_config(str(endpoints), "tracker_store")
     kind = (config.type or "") if config is not None else ""
-    if kind.lower() != "sql" and kind != SQLITE_TRACKER_STORE:
+    if kind.lower() != "sql" and kind not in SQL_TRACKER_STORES:
         raise SystemExit(f"{endpoints} has no SQL tracker_store: nothing this command can delete from.")
     kwargs = dict(config.kwargs, **({"host": config.url} if config.url else {}))
     if kind == SQLITE_TRACKER_STORE:  # Rasa's SQL store on SQLite, tuned (serving/sqlite_store.py)
@@ -34,13 +38,22 @@ def tracker_store_config(endpoints: Path) -> Dict[str, Any]:
     return kwargs
 
 
+def channel_names() -> List[str]:
+    return [channel.name() for channel in (ClinicRestInput, ClinicSocketIOInput, TwilioSmsInput)]
+
+
+def stored_ids(sender_id: str) -> List[str]:
+    """The tracker store ids a sender may have: as given, and on each channel ("twilio_sms:+1850...")."""
+    return [sender_id] + [conversation_id(channel, sender_id) for channel in channel_names()]
+
+
 def forget(sender_id: str, endpoints: Path) -> int:
-    """Delete every stored event of `sender_id`; the number of events deleted."""
+    """Delete every stored event of `sender_id` (on any channel); the number of events deleted."""
     from rasa.core.tracker_store import SQLTrackerStore
 
     store = SQLTrackerStore(domain=None, **tracker_store_config(endpoints))
     with store.session_scope() as session:
-        deleted = session.query(store.SQLEvent).filter(store.SQLEvent.sender_id == sender_id).delete()
+        deleted = session.query(store.SQLEvent).filter(store.SQLEvent.sender_id.in_(stored_ids(sender_id))).delete()
         session.commit()
     store.engine.dispose()
     return int(deleted)
@@ -60,7 +73,10 @@ def forget_sms(phone: str, sms_store: Path) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sender_id", help="the conversation's sender id (REST 'sender', widget session id, SMS number)")
+    parser.add_argument(
+        "sender_id", help="the conversation's sender id (REST 'sender', widget session id, SMS number), with or without "
+        "its channel in front ('twilio_sms:+18505550100')"
+    )
     parser.add_argument("--endpoints", type=Path, default=PROJECT_DIR / "endpoints.yml")
     parser.add_argument(
         "--sms-store", type=Path, default=Path(os.environ.get("SMS_STORE_PATH") or PROJECT_DIR / "var" / "sms.db")
@@ -69,7 +85,7 @@ def main() -> None:
     if not args.sender_id.strip():
         parser.error("give the sender id of the conversation to delete")
     deleted = forget(args.sender_id, args.endpoints)
-    sms_rows = forget_sms(args.sender_id, args.sms_store)
+    sms_rows = forget_sms(channel_sender(TwilioSmsInput.name(), args.sender_id), args.sms_store)
     print(f"Deleted {deleted} stored events of conversation {args.sender_id!r}, {sms_rows} SMS channel rows.")
     sys.exit(0)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -15,7 +16,7 @@ from typing import IO, Dict, List, Mapping, Optional, Sequence
 
 import yaml
 
-from tools.endpoints import SQLITE_TRACKER_STORE, endpoints_config, write_endpoints_file  # noqa: F401
+from tools.endpoints import ACTION_TOKEN_VAR, SQLITE_TRACKER_STORE, endpoints_config, write_endpoints_file  # noqa: F401
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_DIR / "models" / "bliss.tar.gz"
@@ -87,7 +88,19 @@ def write_credentials(
     return path
 
 
+def ensure_action_token() -> str:
+    """The action server token of this process's servers: ACTION_SERVER_TOKEN, else a new random one.
+
+    Kept in this process's environment, so every server it starts (action server, Rasa server,
+    replicas) shares it, and nothing else knows it.
+    """
+    if len(os.environ.get(ACTION_TOKEN_VAR, "")) < 16:
+        os.environ[ACTION_TOKEN_VAR] = secrets.token_urlsafe(32)
+    return os.environ[ACTION_TOKEN_VAR]
+
+
 def _spawn(name: str, command: Sequence[str], url: str, log_path: Path, env: Optional[Dict[str, str]]) -> Server:
+    ensure_action_token()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_file = log_path.open("a", encoding="utf-8")
     process = subprocess.Popen(

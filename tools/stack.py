@@ -1,4 +1,4 @@
-"""A running assistant for end-to-end tests: both servers on free loopback ports, a REST client."""
+"""A running assistant: both servers on free loopback ports and a REST client (tests, benchmarks)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,6 +60,14 @@ class RunningAssistant:
             extra_args=self.rasa_args,
         )
         wait_until_ready(self.rasa, RASA_READY_PATH)
+
+
+def rest_conversation_id(sender: str) -> str:
+    """The tracker store's id of a REST sender's conversation ("rest:<sender>")."""
+    from channels.incoming import conversation_id
+    from channels.rest import ClinicRestInput
+
+    return conversation_id(ClinicRestInput.name(), sender)
 
 
 def reply_text(messages: List[Dict[str, Any]]) -> str:

@@ -1,0 +1,76 @@
+"""What the REST, socket.io and SMS channels share: settings, the start-up check, health, the guarded turn.
+
+Every visitor message goes through `ClinicInputChannel.run_turn`: the text made safe to handle
+(channels/incoming.py: clean text, no typed intent syntax), the conversation id of its channel,
+then the never-silent turn (channels/never_silent.py) with the model's intent check, so an
+emergency only the model recognises still gets the emergency message if the turn fails.
+"""
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from actions.answer_book import answer_store
+from channels.incoming import clean_text, conversation_id, visitor_text
+from channels.never_silent import DEFAULT_REPLY_TIMEOUT, handle_never_silent, model_intent_of
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+#: The largest request any channel reads (REST body, socket.io packet, SMS form): a 64 KB message
+#: (far more than a visitor types) with its framing and metadata; larger ones are refused unread.
+#: The emergency safety net reads a whole message: 0.17 s for 64 KB, 0.35 s for 128 KB on this
+#: 2-core machine (one parse under cProfile), so the cap also bounds that.
+MAX_REQUEST_BYTES = 72 * 1024
+
+
+def reply_timeout_setting(credentials: Optional[Mapping[Text, Any]]) -> float:
+    """`reply_timeout_seconds` of the channel's credentials.yml block (default 10 s)."""
+    return float((credentials or {}).get("reply_timeout_seconds") or DEFAULT_REPLY_TIMEOUT)
+
+
+def check_answers_file() -> None:
+    """Refuse to start a channel without a good answers file (raises with every problem)."""
+    answer_store().current()
+
+
+def add_health_route(blueprint: Blueprint) -> None:
+    """GET <channel>/ answers {"status": "ok"} (load balancers and `make run` poll it)."""
+
+    @blueprint.route("/", methods=["GET"])
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+
+class ClinicInputChannel(InputChannel):
+    """Base of the clinic's channels; `kind` is how its actions render ("web" or "sms")."""
+
+    kind = "web"
+
+    def __init__(self, reply_timeout: float = DEFAULT_REPLY_TIMEOUT, **options: Any) -> None:
+        super().__init__(**options)
+        self.reply_timeout = reply_timeout
+
+    async def run_turn(
+        self,
+        on_new_message: OnNewMessage,
+        text: object,
+        output: OutputChannel,
+        sender: str,
+        app: Any = None,
+        metadata: Optional[Dict[Text, Any]] = None,
+    ) -> bool:
+        """One visitor message through Rasa, never silent; True when the apology replaced the reply."""
+        message = UserMessage(
+            visitor_text(text, answer_store().current()),
+            output,
+            conversation_id(self.name(), clean_text(sender)),
+            input_channel=self.name(),
+            metadata=metadata,
+        )
+        return await handle_never_silent(
+            on_new_message, message, self.reply_timeout, self.kind, intent_of=model_intent_of(app)
+        )

@@ -1,0 +1,97 @@
+"""What a visitor's message becomes before Rasa sees it, the same on every channel.
+
+- **Clean text**: a string every store, log and reply can hold. A lone UTF-16 surrogate
+  ("\\ud800", valid in JSON, not in UTF-8) becomes U+FFFD and control characters (NUL, which
+  PostgreSQL refuses, and the like) a space, instead of failing the turn later.
+- **No typed intent syntax**: Rasa reads a text starting with "/" as an intent, a confidence
+  and entities (`/greet@1 ...`, `/ask_dose{...}`), after the emergency safety net. Only the
+  exact payloads of the project's own buttons (`/ask_dose`, "Something else", the widget's
+  greeting) and the visitor command `/restart` keep their slash; any other text loses its
+  leading slashes, so it is read as the words it is (the model and the safety net see it).
+- **Conversations belong to their channel**: the tracker store's sender id is
+  "<channel>:<sender>", so an SMS number and a REST sender can never meet.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import AbstractSet, Any, Optional
+
+from actions.answer_book import AnswerBook
+from actions.rendering import button_payload_intents
+
+#: Conversation commands a visitor may type; each does what it says (`restart`: domain.yml utter_restart).
+VISITOR_COMMANDS = frozenset({"restart"})
+#: The widget's first message (web/bliss-chat.js `initPayload`).
+WIDGET_START_INTENT = "greet"
+
+#: Metadata goes on to the tracker store with the message: a small, shallow object (page, locale ...).
+MAX_METADATA_BYTES = 4096
+MAX_METADATA_DEPTH = 4
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PAYLOAD = re.compile(r"/(\w+)")
+_LEADING_SLASHES = re.compile(r"^[\s/]+")
+
+
+def clean_text(text: object) -> str:
+    """`text` as a string any store or log can hold (not a string: empty)."""
+    if not isinstance(text, str):
+        return ""
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return _CONTROL.sub(" ", text)
+
+
+def allowed_payload_intents(book: AnswerBook) -> AbstractSet[str]:
+    """The intents a message may select by payload: the buttons' and the widget's, and the commands."""
+    return button_payload_intents(book) | {WIDGET_START_INTENT} | VISITOR_COMMANDS
+
+
+def payload_intent(text: str, allowed: AbstractSet[str]) -> Optional[str]:
+    """The intent when `text` is exactly one of the allowed payloads ("/ask_dose"), else None."""
+    match = _PAYLOAD.fullmatch(text.strip())
+    return match.group(1) if match and match.group(1) in allowed else None
+
+
+def visitor_text(text: object, book: AnswerBook) -> str:
+    """The text Rasa gets for what the visitor sent (see the module's docstring)."""
+    text = clean_text(text)
+    if payload_intent(text, allowed_payload_intents(book)):
+        return text.strip()
+    if text.lstrip().startswith("/"):
+        return _LEADING_SLASHES.sub("", text)
+    return text
+
+
+def conversation_id(channel: str, sender: str) -> str:
+    """The tracker store's sender id of `sender` on `channel` ("twilio_sms:+18505550100")."""
+    return f"{channel}:{sender}"
+
+
+def channel_sender(channel: str, conversation: str) -> str:
+    """The visitor's own sender id back from a conversation id of `channel`."""
+    prefix = f"{channel}:"
+    return conversation[len(prefix):] if conversation.startswith(prefix) else conversation
+
+
+def json_depth(value: Any) -> int:
+    """How deeply objects and lists nest in `value` (a string is 0, {"a": 1} is 1)."""
+    depth, level = 0, [value]
+    while level:
+        containers = [item for item in level if isinstance(item, (dict, list))]
+        if not containers:
+            return depth
+        depth += 1
+        level = [child for item in containers for child in (item.values() if isinstance(item, dict) else item)]
+    return depth
+
+
+def metadata_problem(metadata: Any) -> Optional[str]:
+    """What is wrong with a message's metadata, or None if it may be stored."""
+    if not isinstance(metadata, dict):
+        return "must be a JSON object"
+    if json_depth(metadata) > MAX_METADATA_DEPTH:
+        return f"may nest at most {MAX_METADATA_DEPTH} levels"
+    if len(json.dumps(metadata, ensure_ascii=False).encode("utf-8", "surrogatepass")) > MAX_METADATA_BYTES:
+        return f"may have at most {MAX_METADATA_BYTES} bytes"
+    return None
