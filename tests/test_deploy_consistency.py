@@ -21,6 +21,7 @@ import yaml
 from packaging.requirements import Requirement
 
 from tests.scale.stack import NGINX_CONFIG_DIR
+from channels import session_ids
 from tools import endpoints, rasa_server
 from tools.servers import ACTION_READY_PATH, action_server_args, rasa_replica_args
 
@@ -31,9 +32,14 @@ ACTION_COMMAND = ["python", *action_server_args("0.0.0.0", ACTION_PORT)]
 #: the SMS channel's settings from the environment (channels/twilio_sms.py; a test checks it reads them)
 SMS_ENV_VARS = {"TWILIO_AUTH_TOKEN", "TWILIO_WEBHOOK_URL", "SMS_VALIDATE_SIGNATURE", "SMS_STORE_PATH"}
 #: what the replicas may be given: the variables our launcher, endpoints module and channels read
-RASA_ENV_VARS = {*endpoints.ENV_VARS, *rasa_server.ENV_VARS, "ANSWERS_PATH", *SMS_ENV_VARS}
-SERVICE_ENV_VARS_REQUIRED = {"ACTION_SERVER_URL", "DATABASE_URL", "REDIS_URL", "TWILIO_AUTH_TOKEN", "TWILIO_WEBHOOK_URL"}
-SECRET_ENV_VARS = ("DATABASE_URL", "REDIS_URL", "RASA_JWT_SECRET", "TWILIO_AUTH_TOKEN")
+RASA_ENV_VARS = {*endpoints.ENV_VARS, *rasa_server.ENV_VARS, "ANSWERS_PATH", *SMS_ENV_VARS, session_ids.SECRET_VAR}
+SERVICE_ENV_VARS_REQUIRED = {
+    "ACTION_SERVER_URL", "ACTION_SERVER_TOKEN", "DATABASE_URL", "REDIS_URL", "TWILIO_AUTH_TOKEN", "TWILIO_WEBHOOK_URL",
+    "SOCKETIO_SESSION_SECRET",
+}
+SECRET_ENV_VARS = (
+    "DATABASE_URL", "REDIS_URL", "RASA_JWT_SECRET", "TWILIO_AUTH_TOKEN", "ACTION_SERVER_TOKEN", "SOCKETIO_SESSION_SECRET"
+)
 
 
 def read_yaml_documents(path: Path) -> List[Dict[str, Any]]:
@@ -128,6 +134,15 @@ def test_compose_sets_the_variables_the_code_reads(compose: Dict[str, Any]) -> N
         assert str(env.get("SMS_VALIDATE_SIGNATURE", "true")).lower() != "false"
         action = urlsplit(config["action_endpoint"]["url"])
         assert (action.hostname, action.port, action.path) == ("actions", ACTION_PORT, "/webhook")
+
+
+def test_the_action_server_knows_the_token_the_replicas_send(compose: Dict[str, Any], k8s: Dict[str, Any]) -> None:
+    token = endpoints.ACTION_TOKEN_VAR
+    for service in replica_services(compose).values():
+        assert service["environment"][token] == compose["services"]["actions"]["environment"][token]
+    assert compose["services"]["actions"]["environment"][token].startswith("${" + token + ":?")
+    assert k8s_env(container(k8s, "bliss-actions"))[token] == k8s_env(container(k8s, "bliss-rasa"))[token]
+    assert k8s_env(container(k8s, "bliss-actions"))[token]["secretKeyRef"]["name"] == "bliss-secrets"
 
 
 def test_kubernetes_sets_the_variables_the_code_reads_with_secrets_from_a_secret(k8s: Dict[str, Any]) -> None:

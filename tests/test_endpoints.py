@@ -14,7 +14,16 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.core.utils import AvailableEndpoints
 
 from stores.redis_lock import AtomicRedisLockStore
-from tools.endpoints import SQLITE_TRACKER_STORE, EndpointsConfigError, endpoints_config, main, write_endpoints_file
+from tools.endpoints import (
+    ACTION_TOKEN_HEADER,
+    ACTION_TOKEN_VAR,
+    SQL_TRACKER_STORE,
+    SQLITE_TRACKER_STORE,
+    EndpointsConfigError,
+    endpoints_config,
+    main,
+    write_endpoints_file,
+)
 from tools.rasa_server import command, prepare
 from tools.servers import DEFAULT_CREDENTIALS, SOCKETIO_CHANNEL
 from tools.servers import write_endpoints
@@ -40,7 +49,7 @@ def test_without_store_variables_the_sqlite_default_stays(tmp_path: Path) -> Non
 
 def test_database_url_selects_the_sql_tracker_store_on_postgresql(tmp_path: Path) -> None:
     store = read_back(tmp_path, PRODUCTION_ENV).tracker_store
-    assert store.type == "SQL" and store.url == "db.internal"
+    assert store.type == SQL_TRACKER_STORE and store.url == "db.internal"
     url = SQLTrackerStore.get_db_url(
         store.kwargs["dialect"], store.url, store.kwargs["port"], store.kwargs["db"],
         store.kwargs["username"], store.kwargs["password"],
@@ -60,6 +69,14 @@ def test_redis_url_selects_the_redis_lock_store(tmp_path: Path) -> None:
 
 def test_action_server_url_comes_from_the_environment(tmp_path: Path) -> None:
     assert read_back(tmp_path, PRODUCTION_ENV).action.url == "http://actions:5055/webhook"
+
+
+def test_the_rasa_server_sends_the_action_token_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ACTION_TOKEN_VAR, "a-token-of-this-deployment")
+    assert read_back(tmp_path, PRODUCTION_ENV).action.headers == {ACTION_TOKEN_HEADER: "a-token-of-this-deployment"}
+    assert "a-token-of-this-deployment" not in (tmp_path / "endpoints.yml").read_text(), "the file names the variable"
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,19 @@
 Plain Python. `install_redaction()` makes every log record of the process redacted when it is
 created, whatever handler writes it: Rasa replaces the root handler with its own coloured one
 after reading `--logging-config-file`, so a filter on a configured handler would be bypassed.
-The Rasa server installs it through tools/logging.yml (`rasa run --logging-config-file`), the
-action server in tools/action_server.py.
+It also routes Python warnings through logging (Rasa's warning about a message starting with
+"/" quoted the visitor's text) and, with `streams=True`, redacts every line the process writes
+to stdout and stderr (prints, tracebacks of threads, anything that is not a log record).
+The servers install it first thing (serving/__main__.py, tools/action_server.py); tools/logging.yml
+installs the record part for other Rasa commands (`rasa shell`).
 """
 from __future__ import annotations
 
+import io
 import logging
 import re
-from typing import Any, Callable, Optional
+import sys
+from typing import Any, Callable, Optional, TextIO
 
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 
@@ -52,12 +57,64 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+#: The time stamp a log line starts with ("2026-12-01 08:51:36,498"): the log's own, kept.
+_LOG_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?")
+
+
+def redact_line(line: str) -> str:
+    """`redact` for a written line, keeping the time stamp it starts with."""
+    stamp = _LOG_TIMESTAMP.match(line)
+    if stamp is None:
+        return redact(line)
+    return stamp.group(0) + redact(line[stamp.end():])
+
+
+class RedactingStream(io.TextIOBase):
+    """A text stream that writes whole lines, redacted, to another (a phone number split over two writes included)."""
+
+    def __init__(self, target: TextIO) -> None:
+        super().__init__()
+        self.target = target
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            complete, self._pending = self._pending.rsplit("\n", 1)
+            self.target.write("\n".join(redact_line(line) for line in complete.split("\n")) + "\n")
+            self.target.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.target.write(redact_line(self._pending))
+            self._pending = ""
+        self.target.flush()
+
+    def isatty(self) -> bool:
+        return self.target.isatty()
+
+    def fileno(self) -> int:
+        return self.target.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.target, "encoding", "utf-8")
+
+
 _installed: Optional[Callable[..., logging.LogRecord]] = None
 
 
-def install_redaction() -> None:
-    """Redact every log record of this process as it is created (idempotent)."""
+def install_redaction(streams: bool = False) -> None:
+    """Redact every log record of this process as it is created, and warnings (idempotent).
+
+    `streams`: also redact what the process writes to sys.stdout and sys.stderr; call it
+    before anything creates a log handler on them.
+    """
     global _installed
+    if streams and not isinstance(sys.stdout, RedactingStream):
+        sys.stdout = RedactingStream(sys.stdout)
+        sys.stderr = RedactingStream(sys.stderr)
     if _installed is not None:
         return
     previous = logging.getLogRecordFactory()
@@ -68,6 +125,7 @@ def install_redaction() -> None:
         return record
 
     logging.setLogRecordFactory(factory)
+    logging.captureWarnings(True)
     _installed = factory
 
 

@@ -1,5 +1,6 @@
 # The action server: rasa-sdk + PyYAML + the actions package (and the local modules it imports:
-# safety/, tools/log_privacy.py). No Rasa, no TensorFlow (a test checks both).
+# safety/, tools/log_privacy.py, tools/endpoints.py, serving/http_limits.py). No Rasa, no
+# TensorFlow (a test checks both).
 #   docker build -f deploy/docker/actions.Dockerfile -t bliss/actions .
 FROM python:3.10-slim-bookworm
 
@@ -9,7 +10,8 @@ WORKDIR /app
 COPY requirements-actions.txt constraints.txt ./
 RUN pip install --upgrade "pip<24.1" && pip install -r requirements-actions.txt
 
-COPY tools/__init__.py tools/action_server.py tools/log_privacy.py tools/
+COPY tools/__init__.py tools/action_server.py tools/log_privacy.py tools/endpoints.py tools/
+COPY serving/__init__.py serving/http_limits.py serving/
 COPY actions/ actions/
 COPY safety/ safety/
 COPY answers/ answers/
