@@ -16,7 +16,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 # nlu_pipeline/drug_names.yml it reused features computed with the old lemmas.
 export RASA_MAX_CACHE_SIZE ?= 0
 
-.PHONY: help setup spacy train run shell test validate test-core test-py clean sms-faq test-safety bench-safety forget bench
+.PHONY: help setup spacy train run shell test validate test-core test-py clean sms-faq test-safety bench-safety bench-hostile forget bench
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -43,8 +43,9 @@ run: $(MODEL) ## Start the assistant on loopback: action server, Rasa server (RE
 	$(PY) -m tools.serve
 
 shell: $(MODEL) ## Chat with the assistant in the terminal
-	$(PY) -m tools.action_server --port 5055 > var/action_server_shell.log 2>&1 & \
-	  trap "kill $$!" EXIT; mkdir -p var; $(PY) -m rasa shell --model $(MODEL) --endpoints endpoints.yml \
+	mkdir -p var; export ACTION_SERVER_TOKEN="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')"; \
+	  $(PY) -m tools.action_server --port 5055 > var/action_server_shell.log 2>&1 & \
+	  trap "kill $$!" EXIT; $(PY) -m rasa shell --model $(MODEL) --endpoints endpoints.yml \
 	  --logging-config-file tools/logging.yml
 
 validate: $(VENV)/.installed ## Check the training data and domain (fails on warnings)
@@ -88,6 +89,9 @@ test-safety: $(MODEL) ## Safety net, safety set through the full stack, never-si
 
 bench-safety: $(MODEL) ## Measure emergency recall, false alarms, replies with the action server down (results/safety.md)
 	$(PY) -m tools.bench_safety
+
+bench-hostile: $(MODEL) ## The largest message of each channel: reply time, peak memory, another visitor's wait (results/hostile.md)
+	$(PY) -m tools.bench_hostile
 
 forget: ## Delete one stored conversation: make forget SENDER=<sender id> [ENDPOINTS=endpoints.yml]
 	@test -n "$(SENDER)" || { echo "usage: make forget SENDER=<sender id>"; exit 2; }

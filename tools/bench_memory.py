@@ -1,4 +1,4 @@
-"""Peak resident memory of a process and its children, from /proc/PID/status (VmHWM)."""
+"""Resident memory of a process (and its children): now (VmRSS) and its peak (VmHWM), from /proc/PID/status."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,14 +17,33 @@ def _children(pid: int) -> List[int]:
     return result
 
 
-def _vm_hwm_kb(pid: Union[int, str]) -> Optional[int]:
+def _status_kb(pid: Union[int, str], field: str) -> Optional[int]:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1])
     except OSError:
         return None
     return None
+
+
+def _vm_hwm_kb(pid: Union[int, str]) -> Optional[int]:
+    return _status_kb(pid, "VmHWM")
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of `pid` now, in MB."""
+    return round((_status_kb(pid, "VmRSS") or 0) / 1024.0, 1)
+
+
+def process_peak_mb(pid: int) -> float:
+    """Peak resident memory of `pid` alone since it started or since `reset_peak`, in MB."""
+    return round((_vm_hwm_kb(pid) or 0) / 1024.0, 1)
+
+
+def reset_peak(pid: int) -> None:
+    """Restart `pid`'s peak (VmHWM) from its current RSS (Linux: clear_refs 5; the same user or root)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
 def peak_rss_mb(pid: Union[int, str]) -> Optional[float]:

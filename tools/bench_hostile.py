@@ -1,0 +1,161 @@
+"""`make bench-hostile`: the largest message each channel accepts, against issue 13's targets.
+
+For each channel (REST, the widget's socket.io, signed SMS), ROUNDS times: a message of short
+words as large as the channel accepts (64 KB), while another visitor keeps asking over REST.
+Measured: the hostile message's reply time and reply, the Rasa server's peak memory against
+its idle memory (VmHWM reset before each message), and the other visitor's reply times while
+the hostile message is in flight against the same visitor's idle reply times of the same run.
+Writes results/hostile.json and results/hostile.md.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Dict, List
+
+import requests
+
+from actions.answer_book import answer_store
+from channels.base import MAX_REQUEST_BYTES
+from tools.bench_memory import process_peak_mb, reset_peak, rss_mb
+from tools.clients import TwilioClient, WidgetClient, twiml_messages, write_sms_credentials
+from tools.servers import PROJECT_DIR, page_origins
+from tools.stack import RunningAssistant, start_assistant
+
+RESULTS = PROJECT_DIR / "results"
+ROUNDS = 5
+IDLE_SAMPLES = 40
+MESSAGE = ("pain ldn is it ok " * (MAX_REQUEST_BYTES // 18))[: MAX_REQUEST_BYTES - 512].strip()
+TARGETS = {"reply_seconds": 1.0, "peak_over_idle": 1.2, "other_median_over_idle": 1.5}
+
+
+def ask_rest(stack: RunningAssistant, sender: str, text: str) -> str:
+    response = requests.post(stack.rest_url, json={"sender": sender, "message": text}, timeout=60)
+    return " ".join(str(message.get("text")) for message in response.json())
+
+
+def senders(stack: RunningAssistant, phone: str) -> Dict[str, Callable[[str], str]]:
+    sms = TwilioClient(f"{stack.rasa.url}/webhooks/twilio_sms/webhook")
+    origin = page_origins(stack.page_port)[0]
+
+    def over_socketio(text: str) -> str:
+        with WidgetClient(stack.rasa.url, origin) as widget:
+            return " ".join(str(message.get("text")) for message in widget.ask_until_phone(text, phone))
+
+    return {
+        "rest": lambda text: ask_rest(stack, "hostile-rest", text),
+        "socketio": over_socketio,
+        "sms": lambda text: " ".join(twiml_messages(sms.text(f"+1555030{time.time_ns() % 10000:04d}", text))),
+    }
+
+
+def other_visitor_while(stack: RunningAssistant, busy: threading.Event, times: List[float]) -> None:
+    """Ask over REST, one message after another, while `busy` is set; the reply times."""
+    while busy.is_set():
+        started = time.perf_counter()
+        ask_rest(stack, "other-visitor", "what is ldn?")
+        times.append(time.perf_counter() - started)
+
+
+def idle_reply_times(stack: RunningAssistant) -> List[float]:
+    times = []
+    for _ in range(IDLE_SAMPLES):
+        started = time.perf_counter()
+        ask_rest(stack, "other-visitor", "what is ldn?")
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def measure(stack: RunningAssistant) -> Dict[str, object]:
+    book = answer_store().current()
+    channel_senders = senders(stack, book.clinic.phone)
+    pid = stack.rasa.process.pid
+    for send in channel_senders.values():  # warm every path once
+        send("what is ldn")
+    idle_times = idle_reply_times(stack)
+    idle_rss = rss_mb(pid)
+    channels: Dict[str, object] = {}
+    for name, send in channel_senders.items():
+        rounds = []
+        for _ in range(ROUNDS):
+            reset_peak(pid)
+            during: List[float] = []
+            busy = threading.Event()
+            busy.set()
+            other = threading.Thread(target=other_visitor_while, args=(stack, busy, during))
+            other.start()
+            time.sleep(0.2)
+            started = time.perf_counter()
+            reply = send(MESSAGE)
+            seconds = time.perf_counter() - started
+            busy.clear()
+            other.join()
+            rounds.append({
+                "reply_seconds": round(seconds, 3),
+                "clear_reply": reply.startswith(book.message("too_long", "sms" if name == "sms" else "web")[:40]),
+                "peak_mb": process_peak_mb(pid),
+                "other_median_seconds": round(statistics.median(during), 4),
+                "other_replies": len(during),
+            })
+        channels[name] = {
+            "rounds": rounds,
+            "reply_seconds_median": statistics.median(r["reply_seconds"] for r in rounds),
+            "peak_over_idle": round(max(r["peak_mb"] for r in rounds) / idle_rss, 3),
+            "other_median_over_idle": round(
+                statistics.median(r["other_median_seconds"] for r in rounds) / statistics.median(idle_times), 2
+            ),
+            "all_clear_replies": all(r["clear_reply"] for r in rounds),
+        }
+    return {
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "message_characters": len(MESSAGE),
+        "idle_rss_mb": idle_rss,
+        "other_idle_median_seconds": round(statistics.median(idle_times), 4),
+        "channels": channels,
+        "targets": TARGETS,
+    }
+
+
+def markdown(result: Dict[str, object]) -> str:
+    lines = [
+        "# Hostile input: the largest message each channel accepts (`make bench-hostile`)",
+        "",
+        f"Run {result['when']}: a {result['message_characters']:,}-character message of short words, {ROUNDS} rounds a "
+        f"channel, another visitor asking over REST meanwhile. Rasa server idle RSS {result['idle_rss_mb']} MB; "
+        f"the other visitor's idle median reply {result['other_idle_median_seconds'] * 1000:.1f} ms.",
+        "",
+        "| channel | reply (median s) | target < 1 s | peak / idle RSS | target <= 1.2 | other visitor median / idle "
+        "| target <= 1.5 | clear reply |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, channel in result["channels"].items():  # type: ignore[union-attr]
+        lines.append(
+            f"| {name} | {channel['reply_seconds_median']:.3f} | {'met' if channel['reply_seconds_median'] < 1 else 'NOT met'} "
+            f"| {channel['peak_over_idle']:.3f} | {'met' if channel['peak_over_idle'] <= 1.2 else 'NOT met'} "
+            f"| {channel['other_median_over_idle']:.2f} | {'met' if channel['other_median_over_idle'] <= 1.5 else 'NOT met'} "
+            f"| {'yes' if channel['all_clear_replies'] else 'NO'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench_hostile_") as directory:
+        work_dir = Path(directory)
+        stack = start_assistant(work_dir, credentials=write_sms_credentials(work_dir))
+        try:
+            result = measure(stack)
+        finally:
+            stack.stop()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "hostile.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / "hostile.md").write_text(markdown(result), encoding="utf-8")
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
