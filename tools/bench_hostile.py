@@ -1,22 +1,22 @@
 """`make bench-hostile`: the largest message each channel accepts, against issue 13's targets.
 
 For each channel (REST, the widget's socket.io, signed SMS), ROUNDS times: a message of short
-words as large as the channel accepts (64 KB), while another visitor keeps asking over REST.
-Measured: the hostile message's reply time and reply, the Rasa server's peak memory against
-its idle memory (VmHWM reset before each message), and the other visitor's reply times while
-the hostile message is in flight against the same visitor's idle reply times of the same run.
+words as large as the channel accepts (64 KB), while another visitor (a process of its own)
+keeps asking over REST. Measured: the hostile message's reply time and reply, the Rasa server's
+peak memory against its idle memory (VmHWM reset before each message), and the other visitor's
+reply times in that window against the same window with an ordinary message, A/B in turn.
 Writes results/hostile.json and results/hostile.md.
 """
 from __future__ import annotations
 
 import json
+import multiprocessing
 import statistics
 import tempfile
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Tuple
 
 import requests
 
@@ -29,7 +29,6 @@ from tools.stack import RunningAssistant, start_assistant
 
 RESULTS = PROJECT_DIR / "results"
 ROUNDS = 5
-IDLE_SAMPLES = 40
 MESSAGE = ("pain ldn is it ok " * (MAX_REQUEST_BYTES // 18))[: MAX_REQUEST_BYTES - 512].strip()
 TARGETS = {"reply_seconds": 1.0, "peak_over_idle": 1.2, "other_median_over_idle": 1.5}
 
@@ -54,21 +53,39 @@ def senders(stack: RunningAssistant, phone: str) -> Dict[str, Callable[[str], st
     }
 
 
-def other_visitor_while(stack: RunningAssistant, busy: threading.Event, times: List[float]) -> None:
-    """Ask over REST, one message after another, while `busy` is set; the reply times."""
+def other_visitor(rest_url: str, busy: "multiprocessing.synchronize.Event", times: "multiprocessing.Queue") -> None:
+    """Ask over REST, one message after another, while `busy` is set; puts each reply time.
+
+    A process of its own: in the benchmark's process, building and signing the 64 KB requests
+    would hold the GIL and slow this visitor's client, not the server.
+    """
+    session = requests.Session()
     while busy.is_set():
         started = time.perf_counter()
-        ask_rest(stack, "other-visitor", "what is ldn?")
-        times.append(time.perf_counter() - started)
+        session.post(rest_url, json={"sender": "other-visitor", "message": "what is ldn?"}, timeout=60)
+        times.put(time.perf_counter() - started)
 
 
-def idle_reply_times(stack: RunningAssistant) -> List[float]:
+def while_another_visitor_asks(stack: RunningAssistant, action: Callable[[], object]) -> Tuple[object, List[float]]:
+    """Run `action` while another visitor asks over REST; its result and the visitor's reply times."""
+    busy, queue = multiprocessing.Event(), multiprocessing.Queue()
+    busy.set()
+    visitor = multiprocessing.Process(target=other_visitor, args=(stack.rest_url, busy, queue))
+    visitor.start()
+    time.sleep(0.5)  # the visitor is asking
+    result = action()
+    busy.clear()
+    visitor.join()
     times = []
-    for _ in range(IDLE_SAMPLES):
-        started = time.perf_counter()
-        ask_rest(stack, "other-visitor", "what is ldn?")
-        times.append(time.perf_counter() - started)
-    return times
+    while not queue.empty():
+        times.append(queue.get())
+    return result, times[1:]  # the first one started before the window
+
+
+def timed(send: Callable[[str], str], text: str) -> Tuple[str, float]:
+    started = time.perf_counter()
+    reply = send(text)
+    return reply, time.perf_counter() - started
 
 
 def measure(stack: RunningAssistant) -> Dict[str, object]:
@@ -77,29 +94,24 @@ def measure(stack: RunningAssistant) -> Dict[str, object]:
     pid = stack.rasa.process.pid
     for send in channel_senders.values():  # warm every path once
         send("what is ldn")
-    idle_times = idle_reply_times(stack)
     idle_rss = rss_mb(pid)
+    idle_times: List[float] = []
     channels: Dict[str, object] = {}
     for name, send in channel_senders.items():
         rounds = []
         for _ in range(ROUNDS):
+            # A/B in turn: the same window with an ordinary message, then with the largest one
+            _, idle = while_another_visitor_asks(stack, lambda: send("what is ldn"))
+            idle_times += idle
             reset_peak(pid)
-            during: List[float] = []
-            busy = threading.Event()
-            busy.set()
-            other = threading.Thread(target=other_visitor_while, args=(stack, busy, during))
-            other.start()
-            time.sleep(0.2)
-            started = time.perf_counter()
-            reply = send(MESSAGE)
-            seconds = time.perf_counter() - started
-            busy.clear()
-            other.join()
+            reply, during = while_another_visitor_asks(stack, lambda: timed(send, MESSAGE))
+            text, seconds = reply  # type: ignore[misc]
             rounds.append({
                 "reply_seconds": round(seconds, 3),
-                "clear_reply": reply.startswith(book.message("too_long", "sms" if name == "sms" else "web")[:40]),
+                "clear_reply": text.startswith(book.message("too_long", "sms" if name == "sms" else "web")[:40]),
                 "peak_mb": process_peak_mb(pid),
                 "other_median_seconds": round(statistics.median(during), 4),
+                "other_idle_median_seconds": round(statistics.median(idle), 4),
                 "other_replies": len(during),
             })
         channels[name] = {
@@ -107,7 +119,8 @@ def measure(stack: RunningAssistant) -> Dict[str, object]:
             "reply_seconds_median": statistics.median(r["reply_seconds"] for r in rounds),
             "peak_over_idle": round(max(r["peak_mb"] for r in rounds) / idle_rss, 3),
             "other_median_over_idle": round(
-                statistics.median(r["other_median_seconds"] for r in rounds) / statistics.median(idle_times), 2
+                statistics.median(r["other_median_seconds"] for r in rounds)
+                / statistics.median(r["other_idle_median_seconds"] for r in rounds), 2
             ),
             "all_clear_replies": all(r["clear_reply"] for r in rounds),
         }
