@@ -29,8 +29,8 @@ $(VENV)/.installed: requirements.txt constraints.txt
 
 setup: $(VENV)/.installed ## Create .venv (Python 3.10) and install the pinned packages
 
-$(SPACY_PIPELINE)/meta.json: $(VENV)/.installed tools/build_spacy_pipeline.py nlu_pipeline/drug_names.yml
-	$(PY) -m tools.build_spacy_pipeline $(SPACY_PIPELINE)
+$(SPACY_PIPELINE)/meta.json: $(VENV)/.installed runtime/build_spacy_pipeline.py nlu_pipeline/drug_names.yml
+	$(PY) -m runtime.build_spacy_pipeline $(SPACY_PIPELINE)
 
 spacy: $(SPACY_PIPELINE)/meta.json ## Build the project's spaCy pipeline (no download)
 
@@ -40,13 +40,13 @@ $(MODEL): $(TRAINING_INPUTS)
 train: $(MODEL) ## Train the model (only when data, config or the spaCy pipeline changed)
 
 run: $(MODEL) ## Start the assistant on loopback: action server, Rasa server (REST, socket.io), demo page :8080
-	$(PY) -m tools.serve
+	$(PY) -m runtime.serve
 
 shell: $(MODEL) ## Chat with the assistant in the terminal
 	mkdir -p var; export ACTION_SERVER_TOKEN="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')"; \
-	  $(PY) -m tools.action_server --port 5055 > var/action_server_shell.log 2>&1 & \
+	  $(PY) -m runtime.action_server --port 5055 > var/action_server_shell.log 2>&1 & \
 	  trap "kill $$!" EXIT; $(PY) -m rasa shell --model $(MODEL) --endpoints endpoints.yml \
-	  --logging-config-file tools/logging.yml
+	  --logging-config-file runtime/logging.yml
 
 validate: $(VENV)/.installed ## Check the training data and domain (fails on warnings)
 	$(PY) -m rasa data validate --fail-on-warnings
@@ -62,13 +62,13 @@ test: validate check-answers test-core test-py ## Everything: validation, answer
 # --- NLU evaluation (issue 4) ---
 .PHONY: eval
 eval: $(SPACY_PIPELINE)/meta.json ## Benchmark our NLU against Rasa's default pipeline (dev set, holdout, 5-fold CV, parse time) into results/eval.*
-	$(PY) -m tools.evaluate
+	$(PY) -m eval.evaluate
 
 clean: ## Remove the trained model, the spaCy pipeline and the local conversation store
 	rm -rf models .cache var results/core
 
 sms-faq: $(MODEL) ## Send the clinic's four FAQ questions by SMS (signed); print the TwiML and sizes to results/sms_faq.md
-	$(PY) -m tools.sms_faq
+	$(PY) -m bench.sms_faq
 
 # --- Staff-editable answers (issue 5): check, preview, reload benchmark ---
 .PHONY: check-answers preview bench-answers
@@ -80,7 +80,7 @@ preview: $(VENV)/.installed ## Print every answer as the website shows it and as
 	$(PY) -m tools.preview_answers
 
 bench-answers: $(MODEL) ## Time an answer edit going live (reload) vs the same change as a domain response (retrain + restart)
-	$(PY) -m tools.bench_answer_reload
+	$(PY) -m bench.answer_reload
 
 # --- Patient safety (issue 3) ---------------------------------------------------------------
 test-safety: $(MODEL) ## Safety net, safety set through the full stack, never-silent failures, log privacy
@@ -91,14 +91,14 @@ bench-safety: $(MODEL) ## Measure emergency recall, false alarms, replies with t
 	$(PY) -m tools.bench_safety
 
 bench-hostile: $(MODEL) ## The largest message of each channel: reply time, peak memory, another visitor's wait (results/hostile.md)
-	$(PY) -m tools.bench_hostile
+	$(PY) -m bench.hostile
 
 forget: ## Delete one stored conversation: make forget SENDER=<sender id> [ENDPOINTS=endpoints.yml]
 	@test -n "$(SENDER)" || { echo "usage: make forget SENDER=<sender id>"; exit 2; }
 	$(PY) -m tools.forget_conversation "$(SENDER)" --endpoints "$(or $(ENDPOINTS),endpoints.yml)"
 
 # --- Website chat widget (issue 7) ---------------------------------------------------------------
-# rasa-webchat from npm (pinned by web/package-lock.json), served by tools/web_server.py; no CDN.
+# rasa-webchat from npm (pinned by web/package-lock.json), served by runtime/web_server.py; no CDN.
 WEBCHAT := web/node_modules/rasa-webchat/lib/index.js
 
 $(WEBCHAT): web/package.json web/package-lock.json
@@ -119,4 +119,4 @@ test-scale: $(MODEL) ## Scale-out test: installs/starts PostgreSQL, Redis, nginx
 
 # --- Benchmark (issue 8) -------------------------------------------------------------------
 bench: $(MODEL) ## Benchmark the whole turn, ours vs Rasa's default pipeline (results/bench.json, .png; ~10 min)
-	$(PY) -m tools.bench
+	$(PY) -m bench.turns

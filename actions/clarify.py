@@ -16,10 +16,10 @@ from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 
-from actions.answer_book import Answer, AnswerBook
+from answer_book.model import Answer, AnswerBook
 from actions.clinic_action import ClinicAction
-from actions.personal_advice import personal_question
-from actions.rendering import Message, did_you_mean_messages, scope_messages, still_not_understood_messages
+from safety.personal_advice import personal_question
+from answer_book.rendering import Message, did_you_mean_messages, scope_messages, still_not_understood_messages
 
 FALLBACK_INTENT = "nlu_fallback"
 #: Parse-data key set by nlu_components/input_guard.py on messages it refused to classify, and

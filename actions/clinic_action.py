@@ -8,8 +8,9 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer_book import AnswerBook, answer_store
-from actions.rendering import Message, channel_kind
+from answer_book.model import AnswerBook
+from answer_book.store import answer_store
+from answer_book.rendering import Message, channel_kind
 from safety.emergency_net import emergency_pattern_for
 
 logger = logging.getLogger(__name__)

@@ -5,10 +5,10 @@ from typing import List, Text
 
 from rasa_sdk import Tracker
 
-from actions.answer_book import AnswerBook
+from answer_book.model import AnswerBook
 from actions.clinic_action import ClinicAction
-from actions.personal_advice import personal_question
-from actions.rendering import (
+from safety.personal_advice import personal_question
+from answer_book.rendering import (
     Message,
     contact_messages,
     emergency_messages,

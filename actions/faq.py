@@ -9,10 +9,10 @@ from typing import List, Text
 
 from rasa_sdk import Tracker
 
-from actions.answer_book import AnswerBook
+from answer_book.model import AnswerBook
 from actions.clinic_action import ClinicAction
-from actions.personal_advice import personal_question
-from actions.rendering import Message, scope_messages, several_answers_messages
+from safety.personal_advice import personal_question
+from answer_book.rendering import Message, scope_messages, several_answers_messages
 
 #: Parse-data key with the intents of a multi-question message (nlu_components/two_questions.py).
 QUESTIONS = "questions"

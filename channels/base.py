@@ -14,7 +14,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.answer_book import answer_store
+from answer_book.store import answer_store
 from channels.incoming import clean_text, conversation_id, visitor_text
 from channels.never_silent import DEFAULT_REPLY_TIMEOUT, handle_never_silent, model_intent_of
 

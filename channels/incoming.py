@@ -17,8 +17,8 @@ import json
 import re
 from typing import AbstractSet, Any, Optional
 
-from actions.answer_book import AnswerBook
-from actions.rendering import button_payload_intents
+from answer_book.model import AnswerBook
+from answer_book.rendering import button_payload_intents
 
 #: Conversation commands a visitor may type; each does what it says (`restart`: domain.yml utter_restart).
 VISITOR_COMMANDS = frozenset({"restart"})

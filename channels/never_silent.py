@@ -23,7 +23,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from actions.answer_book import answer_store
+from answer_book.store import answer_store
 from safety.emergency_net import emergency_pattern_for
 
 logger = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from actions.answer_book import AnswerBook
-from actions.sms_text import sms_size, to_gsm7
+from answer_book.model import AnswerBook
+from answer_book.sms_text import sms_size, to_gsm7
 
 #: One message body: at most 320 GSM-7 characters and two segments (2 x 153 = 306 characters
 #: once split), the issue's limit for an answer with the clinic's phone.

@@ -39,7 +39,7 @@ from channels.session_ids import SessionIds, session_secret
 
 logger = logging.getLogger(__name__)
 
-#: The demo page of `make run` (tools/web_server.py); the clinic's site is added in credentials.yml.
+#: The demo page of `make run` (runtime/web_server.py); the clinic's site is added in credentials.yml.
 DEFAULT_ALLOWED_ORIGINS = ("http://localhost:8080", "http://127.0.0.1:8080")
 
 

@@ -30,8 +30,9 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from actions.answer_book import AnswerBook, answer_store
-from actions.sms_text import to_gsm7
+from answer_book.model import AnswerBook
+from answer_book.store import answer_store
+from answer_book.sms_text import to_gsm7
 from channels.base import (
     MAX_REQUEST_BYTES,
     ClinicInputChannel,
@@ -43,7 +44,7 @@ from channels.incoming import clean_text
 from channels.never_silent import DEFAULT_REPLY_TIMEOUT, ReplyCollector, fallback_text
 from channels.sms_keywords import KEYWORD_MESSAGES, Keyword, carrier_keyword
 from channels.sms_rendering import option_number, render_sms
-from channels.sms_store import SmsStore
+from stores.sms_store import SmsStore
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ class TwilioSmsInput(ClinicInputChannel):
 
     @classmethod
     def name(cls) -> Text:
-        return "twilio_sms"  # actions.rendering.SMS_CHANNELS: actions reply with the sms variants
+        return "twilio_sms"  # answer_book.rendering.SMS_CHANNELS: actions reply with the sms variants
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:

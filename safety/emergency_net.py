@@ -20,6 +20,8 @@ from typing import Dict, List, Mapping, Optional, Pattern, Tuple
 
 import yaml
 
+from staff_files.live_file import LiveFile, StaffFileError
+
 logger = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -65,11 +67,8 @@ class EmergencyPatterns:
         return None
 
 
-class PatternsFileError(ValueError):
-    def __init__(self, path: Path, problems: List[str]) -> None:
-        self.path = path
-        self.problems = problems
-        super().__init__(f"{path}: " + "; ".join(problems))
+class PatternsFileError(StaffFileError):
+    """The emergency patterns file cannot be served; `problems` say what to change."""
 
 
 def _expand(source: str, terms: Mapping[str, str]) -> str:
@@ -128,50 +127,11 @@ def parse_patterns(source: str, path: Path) -> EmergencyPatterns:
     return EmergencyPatterns(tuple(patterns))
 
 
-class PatternStore:
-    """Serves the last good patterns of one file and re-reads it when its modification stamp changes."""
+class PatternStore(LiveFile[EmergencyPatterns]):
+    """Serves the last good patterns of one file and picks up edits of it (staff_files/live_file.py)."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._patterns: Optional[EmergencyPatterns] = None
-        self._stamp: Optional[Tuple[int, int]] = None
-        self.last_error: Optional[PatternsFileError] = None
-
-    def _file_stamp(self) -> Optional[Tuple[int, int]]:
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return None
-        return (stat.st_mtime_ns, stat.st_size)
-
-    def current(self) -> EmergencyPatterns:
-        stamp = self._file_stamp()
-        if self._patterns is not None and stamp == self._stamp:
-            return self._patterns
-        with self._lock:
-            if self._patterns is None or stamp != self._stamp:
-                self._reload(stamp)
-        if self._patterns is None:
-            raise self.last_error or PatternsFileError(self.path, ["no patterns loaded"])
-        return self._patterns
-
-    def _reload(self, stamp: Optional[Tuple[int, int]]) -> None:
-        self._stamp = stamp
-        try:
-            patterns = parse_patterns(self.path.read_text(encoding="utf-8"), self.path)
-        except (OSError, UnicodeDecodeError) as error:
-            self.last_error = PatternsFileError(self.path, [f"cannot be read ({error})"])
-        except PatternsFileError as error:
-            self.last_error = error
-        else:
-            if self._patterns is not None:
-                logger.info("Emergency patterns reloaded from %s (%d patterns)", self.path, len(patterns.patterns))
-            self._patterns = patterns
-            self.last_error = None
-            return
-        kept = "keeping the last good patterns" if self._patterns else "no patterns to use"
-        logger.error("Emergency patterns file refused (%s): %s", kept, "; ".join(self.last_error.problems))
+        super().__init__(path, parse_patterns, "Emergency patterns file", PatternsFileError)
 
     def match(self, text: Optional[str]) -> Optional[str]:
         return self.current().match(text)

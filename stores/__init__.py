@@ -1,1 +1,1 @@
-"""Stores the Rasa server loads by module path from the endpoints file (see tools/endpoints.py)."""
+"""Stores the Rasa server loads by module path from the endpoints file (see runtime/endpoints.py)."""

@@ -12,7 +12,7 @@ once and lost 9 of 120 turns to LockError; this store: 0, 1 and 0.
 
 This store does every change inside a Redis optimistic transaction (WATCH/MULTI/EXEC,
 retried when another replica changed the key meanwhile), so tickets are issued and
-removed one at a time across all replicas. Configured by tools/endpoints.py as
+removed one at a time across all replicas. Configured by runtime/endpoints.py as
 `lock_store: {type: stores.redis_lock.AtomicRedisLockStore, url, port, db, password, key_prefix}`.
 """
 from __future__ import annotations

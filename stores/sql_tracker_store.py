@@ -2,7 +2,7 @@
 
 Same tables and behaviour as Rasa's SQLTrackerStore; on start it gives conversations stored
 before sender ids carried their channel the channel in front (stores/channel_sender_ids.py).
-Subclasses tune the engine (serving/sqlite_store.py: WAL and pooled connections for SQLite).
+Subclasses tune the engine (stores/sqlite_tracker_store.py: WAL and pooled connections for SQLite).
 """
 from __future__ import annotations
 

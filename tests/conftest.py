@@ -10,9 +10,11 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer_book import DEFAULT_ANSWERS_PATH, AnswerBook, load_answer_book
-from tools.stack import RunningAssistant, start_assistant
-from tools.servers import ensure_action_token
+from answer_book.model import AnswerBook
+from answer_book.schema import load_answer_book
+from answer_book.store import DEFAULT_ANSWERS_PATH
+from runtime.stack import RunningAssistant, start_assistant
+from runtime.servers import ensure_action_token
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODEL_PATH = PROJECT_DIR / "models" / "bliss.tar.gz"

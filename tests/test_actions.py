@@ -6,12 +6,12 @@ from typing import List, Text
 import pytest
 from rasa_sdk import Tracker
 
-from actions.answer_book import AnswerBook
+from answer_book.model import AnswerBook
 from actions.clinic_action import ClinicAction
 from actions.conversation import ActionContactClinic, ActionEmergency, ActionExplainScope, ActionShowHelp
 from actions.faq import ActionAnswerFaq
-from actions.rendering import Message
-from actions.sms_text import sms_size
+from answer_book.rendering import Message
+from answer_book.sms_text import sms_size
 from tests.conftest import make_tracker, run_action
 
 ANSWERED_INTENTS = [

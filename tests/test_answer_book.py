@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from actions.answer_book import DEFAULT_ANSWERS_PATH, AnswersFileError, AnswerStore, load_answer_book
+from answer_book.model import AnswersFileError
+from answer_book.schema import load_answer_book
+from answer_book.store import AnswerStore, DEFAULT_ANSWERS_PATH
 
 
 def copy_answers(tmp_path: Path) -> Path:

@@ -10,9 +10,9 @@ from typing import Iterator, List
 import pytest
 import requests
 
-from actions.answer_book import DEFAULT_ANSWERS_PATH
+from answer_book.store import DEFAULT_ANSWERS_PATH
 from tests.answer_files import age, write_in_place
-from tools.stack import RunningAssistant, reply_text, start_assistant
+from runtime.stack import RunningAssistant, reply_text, start_assistant
 from tests.conftest import MODEL_PATH, PROJECT_DIR
 
 GOOD = DEFAULT_ANSWERS_PATH.read_text(encoding="utf-8")

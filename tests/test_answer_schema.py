@@ -9,8 +9,10 @@ from typing import Dict, Tuple
 
 import pytest
 
-from actions.answer_book import DEFAULT_ANSWERS_PATH, AnswersFileError, load_answer_book
-from actions.answer_schema import project_intents
+from answer_book.model import AnswersFileError
+from answer_book.schema import load_answer_book
+from answer_book.store import DEFAULT_ANSWERS_PATH
+from answer_book.schema import project_intents
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 GOOD = DEFAULT_ANSWERS_PATH.read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ from typing import List
 
 import pytest
 
-from actions.answer_book import DEFAULT_ANSWERS_PATH, AnswerStore
+from answer_book.store import AnswerStore, DEFAULT_ANSWERS_PATH
 from tests.answer_files import age, write_in_place
 
 GOOD = DEFAULT_ANSWERS_PATH.read_text(encoding="utf-8")
@@ -58,7 +58,7 @@ def test_a_bad_edit_is_logged_once_however_many_requests_follow(
     store = AnswerStore(answers)
     store.current()
     write_in_place(answers, GOOD.replace('question: "What dose of LDN is used?"', 'question: ""'))
-    with caplog.at_level(logging.ERROR, logger="actions.answer_book"):
+    with caplog.at_level(logging.ERROR, logger="staff_files.live_file"):
         assert store.current().answers["ask_dose"].question == "What dose of LDN is used?"
         assert not caplog.records, "a save that may still be in progress is not logged yet"
         age(answers)  # the broken file stays: the next request logs it

@@ -5,8 +5,8 @@ import asyncio
 from typing import Optional
 
 from tests.test_consistency import normalise
-from tools.bench_load import conversations, percentile, read_messages, run_load
-from tools.dev_set import read_dev_set
+from bench.load import conversations, percentile, read_messages, run_load
+from eval.dev_set import read_dev_set
 
 
 def test_no_benchmark_message_is_copied_from_the_dev_set() -> None:

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
-from actions.answer_book import AnswerBook
+from answer_book.model import AnswerBook
 from actions.clarify import ActionClarify
 from actions.faq import ActionAnswerFaq
 from tests.conftest import make_tracker, run_action

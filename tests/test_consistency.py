@@ -8,8 +8,8 @@ from typing import Dict, List, Set
 import pytest
 import yaml
 
-from actions.answer_book import AnswerBook
-from tools.dev_set import read_dev_set
+from answer_book.model import AnswerBook
+from eval.dev_set import read_dev_set
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 FAQ_INTENTS = [

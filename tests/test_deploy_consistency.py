@@ -1,8 +1,8 @@
 """The deployment files (Dockerfiles, docker-compose.yml, deploy/k8s, deploy/nginx) agree with the tested setup.
 
 They cannot run here (no container engine), so this reads them as YAML/text and checks them
-against the code `make test-scale` runs: the same commands (tools/servers.py), the same
-environment variables (tools/endpoints.py, tools/rasa_server.py), the same ports and the same
+against the code `make test-scale` runs: the same commands (runtime/servers.py), the same
+environment variables (runtime/endpoints.py, runtime/rasa_server.py), the same ports and the same
 nginx routing files; the action image pulls in neither Rasa nor TensorFlow.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from packaging.requirements import Requirement
 from tests.scale.stack import NGINX_CONFIG_DIR
 from channels import session_ids
 from tools import endpoints, rasa_server
-from tools.servers import ACTION_READY_PATH, action_server_args, rasa_replica_args
+from runtime.servers import ACTION_READY_PATH, action_server_args, rasa_replica_args
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 RASA_PORT, ACTION_PORT, NGINX_PORT = 5005, 5055, 80
@@ -110,7 +110,7 @@ def test_compose_and_kubernetes_run_the_same_commands(compose: Dict[str, Any], k
 
 def test_the_variables_allowed_for_the_replicas_are_read_by_the_code() -> None:
     sources = {
-        "ANSWERS_PATH": PROJECT_DIR / "actions" / "answer_book.py",
+        "ANSWERS_PATH": PROJECT_DIR / "answer_book" / "store.py",
         **{name: PROJECT_DIR / "channels" / "twilio_sms.py" for name in SMS_ENV_VARS},
     }
     for name, path in sources.items():
@@ -325,7 +325,7 @@ def test_the_rasa_image_has_every_module_the_server_loads() -> None:
     channels = [key for key in yaml.safe_load((PROJECT_DIR / "credentials.yml").read_text()) if "." in key]
     config = yaml.safe_load((PROJECT_DIR / "config.yml").read_text())
     components = [step["name"] for step in config["pipeline"] + config.get("policies", []) if "." in step["name"]]
-    roots = ["tools.rasa_server", *[path.rsplit(".", 1)[0] for path in [lock_store, *channels, *components]]]
+    roots = ["runtime.rasa_server", *[path.rsplit(".", 1)[0] for path in [lock_store, *channels, *components]]]
     assert_copied("rasa.Dockerfile", local_import_closure(roots))
     for step in config["pipeline"]:
         for key, value in step.items():
@@ -335,7 +335,7 @@ def test_the_rasa_image_has_every_module_the_server_loads() -> None:
 
 def test_the_action_image_has_every_module_the_action_server_loads() -> None:
     actions = [f"actions.{path.stem}" for path in (PROJECT_DIR / "actions").glob("*.py")]
-    assert_copied("actions.Dockerfile", local_import_closure(["tools.action_server", *actions]))
+    assert_copied("actions.Dockerfile", local_import_closure(["runtime.action_server", *actions]))
 
 
 def test_image_requirements_are_pinned_in_constraints() -> None:
@@ -371,7 +371,7 @@ def imported_top_modules(paths: Iterable[Path]) -> Set[str]:
 
 def test_the_action_image_has_everything_the_actions_import() -> None:
     actions = [f"actions.{path.stem}" for path in (PROJECT_DIR / "actions").glob("*.py")]
-    loaded = local_import_closure(["tools.action_server", *actions])
+    loaded = local_import_closure(["runtime.action_server", *actions])
     project_packages = {path.parent.name for path in PROJECT_DIR.glob("*/__init__.py")}
     third_party = imported_top_modules(loaded) - set(sys.stdlib_module_names) - project_packages - {"__future__"}
     closure = dependency_closure(requirement_names(PROJECT_DIR / "requirements-actions.txt"))

@@ -14,7 +14,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.core.utils import AvailableEndpoints
 
 from stores.redis_lock import AtomicRedisLockStore
-from tools.endpoints import (
+from runtime.endpoints import (
     ACTION_TOKEN_HEADER,
     ACTION_TOKEN_VAR,
     SQL_TRACKER_STORE,
@@ -24,9 +24,9 @@ from tools.endpoints import (
     main,
     write_endpoints_file,
 )
-from tools.rasa_server import command, prepare
-from tools.servers import DEFAULT_CREDENTIALS, SOCKETIO_CHANNEL
-from tools.servers import write_endpoints
+from runtime.rasa_server import command, prepare
+from runtime.servers import DEFAULT_CREDENTIALS, SOCKETIO_CHANNEL
+from runtime.servers import write_endpoints
 
 PRODUCTION_ENV = {
     "ACTION_SERVER_URL": "http://actions:5055/webhook",

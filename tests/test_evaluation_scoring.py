@@ -7,8 +7,8 @@ from typing import Dict, List
 
 import pytest
 
-from tools.evaluate import POOLED, paired_differences, targets, threshold_sweep, with_thresholds
-from tools.nlu_metrics import Prediction, score
+from eval.evaluate import POOLED, paired_differences, targets, threshold_sweep, with_thresholds
+from eval.nlu_metrics import Prediction, score
 
 
 def prediction(expected: str, top: str, confidence: float, second: float = 0.0, predicted: str = "") -> Prediction:
@@ -92,7 +92,7 @@ def test_the_parse_time_target_is_a_ratio_to_the_default(ours_ms: float, met: bo
 
 
 def test_the_fallback_thresholds_are_read_from_the_config(tmp_path) -> None:
-    from tools.evaluate import fallback_thresholds
+    from eval.evaluate import fallback_thresholds
 
     config = tmp_path / "config.yml"
     config.write_text("pipeline:\n  - name: DIETClassifier\n  - name: FallbackClassifier\n"

@@ -15,11 +15,11 @@ from typing import Iterator
 import pytest
 import yaml
 
-from actions.answer_book import AnswerBook
+from answer_book.model import AnswerBook
 from safety.emergency_net import emergency_pattern_for
-from tools.stack import RunningAssistant, reply_text, start_assistant
+from runtime.stack import RunningAssistant, reply_text, start_assistant
 from tests.conftest import MODEL_PATH
-from tools.servers import DEFAULT_CREDENTIALS
+from runtime.servers import DEFAULT_CREDENTIALS
 
 REPLY_TIMEOUT = 5  # seconds; a normal turn takes well under 1 s on loopback
 SLOW_ACTION_SECONDS = 120  # the fake action server's delay: far beyond the reply timeout

@@ -6,11 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from actions.answer_book import AnswerBook
-from channels.sms_store import SmsStore
-from tools.stack import RunningAssistant, reply_text, rest_conversation_id
+from answer_book.model import AnswerBook
+from stores.sms_store import SmsStore
+from runtime.stack import RunningAssistant, reply_text, rest_conversation_id
 from tools.forget_conversation import forget_sms
-from tools.servers import PROJECT_DIR
+from runtime.servers import PROJECT_DIR
 
 
 def stored_events(assistant: RunningAssistant, sender: str) -> int:

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from tools.log_privacy import install_redaction, redact
+from runtime.log_privacy import install_redaction, redact
 
 
 @pytest.mark.parametrize(

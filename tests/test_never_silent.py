@@ -6,7 +6,7 @@ from typing import Optional
 
 from rasa.core.channels.channel import UserMessage
 
-from actions.answer_book import AnswerBook
+from answer_book.model import AnswerBook
 from channels.never_silent import ReplyCollector, handle_never_silent
 
 

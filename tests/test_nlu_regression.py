@@ -14,9 +14,9 @@ from typing import Any, Callable, Dict, List
 import pytest
 
 from tests.conftest import MODEL_PATH
-from tools.dev_set import read_dev_set
-from tools.evaluate import HOLDOUT_PATH, questions_answered, read_two_questions, to_prediction, training_examples
-from tools.nlu_metrics import Prediction, score
+from eval.dev_set import read_dev_set
+from eval.evaluate import HOLDOUT_PATH, questions_answered, read_two_questions, to_prediction, training_examples
+from eval.nlu_metrics import Prediction, score
 
 MIN_IN_SCOPE_ACCURACY = 0.90
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.personal_advice import personal_question
+from safety.personal_advice import personal_question
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ import pytest
 import requests
 import yaml
 
-from actions.answer_book import AnswerBook
-from tools.stack import RunningAssistant, reply_text, rest_conversation_id, start_assistant
+from answer_book.model import AnswerBook
+from runtime.stack import RunningAssistant, reply_text, rest_conversation_id, start_assistant
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TOKEN = "resilience-test-token"

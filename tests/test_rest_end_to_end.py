@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from actions.answer_book import AnswerBook
-from tools.stack import RunningAssistant, reply_buttons, reply_text
+from answer_book.model import AnswerBook
+from runtime.stack import RunningAssistant, reply_buttons, reply_text
 
 CLINIC_FAQ = {
     "Does naltrexone keep working or does its effect taper off?": "ask_taper_off",

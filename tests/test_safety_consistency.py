@@ -5,7 +5,7 @@ from typing import Set
 
 from tests.test_consistency import normalise, read_yaml_files
 from tests.test_safety_set import read_safety_set
-from tools.dev_set import read_dev_set
+from eval.dev_set import read_dev_set
 
 MIN_PER_KIND = 50
 

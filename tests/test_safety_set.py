@@ -12,7 +12,7 @@ from typing import Dict, List
 import pytest
 import yaml
 
-from actions.answer_book import AnswerBook
+from answer_book.model import AnswerBook
 from tests.assistant import RunningAssistant, reply_buttons, reply_text
 
 SAFETY_SET_PATH = Path(__file__).resolve().parent / "safety" / "safety_set.yml"

@@ -8,15 +8,15 @@ from typing import Iterator, List
 import pytest
 import yaml
 
-from actions.answer_book import AnswerBook
-from actions.sms_text import sms_size
+from answer_book.model import AnswerBook
+from answer_book.sms_text import sms_size
 from channels.sms_rendering import SMS_MAX_CHARACTERS, SMS_MAX_SEGMENTS, options_line
-from tools.stack import RunningAssistant, start_assistant
+from runtime.stack import RunningAssistant, start_assistant
 from tests.conftest import MODEL_PATH
 from tests.test_rest_end_to_end import CLINIC_FAQ
 from tests.tracker_rows import user_texts
 from tools.clients import PUBLIC_URL, SMS_CHANNEL, TwilioClient, twiml_messages, write_sms_credentials
-from tools.servers import RASA_READY_PATH, Server, free_port, start_rasa_server, wait_until_ready, write_endpoints
+from runtime.servers import RASA_READY_PATH, Server, free_port, start_rasa_server, wait_until_ready, write_endpoints
 
 _numbers = itertools.count(1)
 

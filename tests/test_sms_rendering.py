@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from actions.answer_book import AnswerBook
-from actions.rendering import answer_messages, emergency_messages, help_messages, scope_messages
-from actions.sms_text import is_gsm7, sms_size
+from answer_book.model import AnswerBook
+from answer_book.rendering import answer_messages, emergency_messages, help_messages, scope_messages
+from answer_book.sms_text import is_gsm7, sms_size
 from channels.sms_keywords import KEYWORD_MESSAGES, Keyword, carrier_keyword
 from channels.sms_rendering import (
     SMS_MAX_CHARACTERS,
@@ -17,7 +17,7 @@ from channels.sms_rendering import (
     options_line,
     render_sms,
 )
-from channels.sms_store import SmsStore
+from stores.sms_store import SmsStore
 
 
 def assert_fits(body: str) -> None:

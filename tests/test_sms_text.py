@@ -1,5 +1,5 @@
 """GSM-7 conversion and honest segment counts."""
-from actions.sms_text import is_gsm7, sms_size, to_gsm7
+from answer_book.sms_text import is_gsm7, sms_size, to_gsm7
 
 
 def test_curly_quotes_dashes_and_emoji_become_gsm7() -> None:

@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from actions.answer_book import AnswerBook
-from tools.stack import RunningAssistant
+from answer_book.model import AnswerBook
+from runtime.stack import RunningAssistant
 from tools.clients import WidgetClient
-from tools.servers import (
+from runtime.servers import (
     RASA_READY_PATH,
     Server,
     free_port,

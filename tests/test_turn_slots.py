@@ -6,7 +6,7 @@ from typing import List, Sequence
 
 from rasa.core.channels.channel import UserMessage
 
-from actions.answer_book import AnswerBook
+from answer_book.model import AnswerBook
 from channels.never_silent import (
     MAX_CONCURRENT_TURNS,
     MAX_WAITING_PER_CONVERSATION,

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Locator, Page, Playwright, expect, sync_playwright
 
-from actions.answer_book import Answer, AnswerBook
-from tools.stack import RunningAssistant
-from tools.web_server import WebServer, start_web_server
+from answer_book.model import Answer, AnswerBook
+from runtime.stack import RunningAssistant
+from runtime.web_server import WebServer, start_web_server
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 RESULTS_DIR = PROJECT_DIR / "results"

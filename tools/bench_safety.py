@@ -18,8 +18,8 @@ from typing import Dict, List, Tuple
 import requests
 import yaml
 
-from actions.answer_book import answer_store
-from tools.servers import (
+from answer_book.store import answer_store
+from runtime.servers import (
     ACTION_READY_PATH,
     PROJECT_DIR,
     RASA_READY_PATH,

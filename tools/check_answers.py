@@ -12,8 +12,11 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from actions.answer_book import AnswersFileError, answers_path, display_path, load_answer_book
-from actions.answer_schema import project_intents, summary
+from answer_book.model import AnswersFileError
+from answer_book.schema import load_answer_book
+from answer_book.store import answers_path
+from staff_files.live_file import display_path
+from answer_book.schema import project_intents, summary
 
 
 def main(argv: Optional[List[str]] = None) -> int:

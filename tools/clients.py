@@ -19,7 +19,7 @@ import socketio
 import yaml
 from twilio.request_validator import RequestValidator
 
-from tools.servers import DEFAULT_CREDENTIALS
+from runtime.servers import DEFAULT_CREDENTIALS
 
 #: What a test or benchmark configures its SMS channel with (never a real account's).
 LOOPBACK_AUTH_TOKEN = "test-auth-token-for-loopback-tests"

@@ -20,8 +20,8 @@ from channels.incoming import channel_sender, conversation_id
 from channels.rest import ClinicRestInput
 from channels.socketio import ClinicSocketIOInput
 from channels.twilio_sms import TwilioSmsInput
-from tools.endpoints import SQL_TRACKER_STORES, SQLITE_TRACKER_STORE
-from tools.servers import PROJECT_DIR
+from runtime.endpoints import SQL_TRACKER_STORES, SQLITE_TRACKER_STORE
+from runtime.servers import PROJECT_DIR
 
 
 def tracker_store_config(endpoints: Path) -> Dict[str, Any]:
@@ -33,7 +33,7 @@ def tracker_store_config(endpoints: Path) -> Dict[str, Any]:
     if kind.lower() != "sql" and kind not in SQL_TRACKER_STORES:
         raise SystemExit(f"{endpoints} has no SQL tracker_store: nothing this command can delete from.")
     kwargs = dict(config.kwargs, **({"host": config.url} if config.url else {}))
-    if kind == SQLITE_TRACKER_STORE:  # Rasa's SQL store on SQLite, tuned (serving/sqlite_store.py)
+    if kind == SQLITE_TRACKER_STORE:  # Rasa's SQL store on SQLite, tuned (stores/sqlite_tracker_store.py)
         kwargs["dialect"] = "sqlite"
     return kwargs
 

@@ -1,8 +1,8 @@
 """`make preview`: every answer as the website shows it and as a text message sends it, with sizes.
 
 Usage: python -m tools.preview_answers [--path FILE] [INTENT ...]
-Uses the assistant's own rendering (actions/rendering.py) and GSM-7 conversion
-(actions/sms_text.py), so staff see exactly the words patients get.
+Uses the assistant's own rendering (answer_book/rendering.py) and GSM-7 conversion
+(answer_book/sms_text.py), so staff see exactly the words patients get.
 """
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ import textwrap
 from pathlib import Path
 from typing import Iterable, List, Optional
 
-from actions.answer_book import AnswerBook, AnswersFileError, answers_path, load_answer_book
-from actions.answer_schema import CHAT_BUBBLE_MAX, SMS_MAX_SEGMENTS
-from actions.rendering import Message, answer_messages
-from actions.sms_text import sms_size, to_gsm7
+from answer_book.model import AnswerBook, AnswersFileError
+from answer_book.schema import load_answer_book
+from answer_book.store import answers_path
+from answer_book.schema import CHAT_BUBBLE_MAX, SMS_MAX_SEGMENTS
+from answer_book.rendering import Message, answer_messages
+from answer_book.sms_text import sms_size, to_gsm7
 
 WIDTH = 78
 

@@ -1,5 +1,5 @@
 # The action server: rasa-sdk + PyYAML + the actions package (and the local modules it imports:
-# safety/, tools/log_privacy.py, tools/endpoints.py, serving/http_limits.py). No Rasa, no
+# safety/, runtime/log_privacy.py, runtime/endpoints.py, runtime/patches/http_limits.py). No Rasa, no
 # TensorFlow (a test checks both).
 #   docker build -f deploy/docker/actions.Dockerfile -t bliss/actions .
 FROM python:3.10-slim-bookworm
@@ -10,8 +10,8 @@ WORKDIR /app
 COPY requirements-actions.txt constraints.txt ./
 RUN pip install --upgrade "pip<24.1" && pip install -r requirements-actions.txt
 
-COPY tools/__init__.py tools/action_server.py tools/log_privacy.py tools/endpoints.py tools/
-COPY serving/__init__.py serving/http_limits.py serving/
+COPY tools/__init__.py runtime/action_server.py runtime/log_privacy.py runtime/endpoints.py tools/
+COPY serving/__init__.py runtime/patches/http_limits.py serving/
 COPY actions/ actions/
 COPY safety/ safety/
 COPY answers/ answers/
@@ -21,4 +21,4 @@ USER 1001
 EXPOSE 5055
 # 0.0.0.0 inside the container; only the private network reaches it (no published port,
 # a NetworkPolicy in Kubernetes): see docs/DEPLOY.md
-CMD ["python", "-m", "tools.action_server", "--host", "0.0.0.0", "--port", "5055"]
+CMD ["python", "-m", "runtime.action_server", "--host", "0.0.0.0", "--port", "5055"]

@@ -17,7 +17,7 @@ RUN pip install --upgrade "pip<24.1" && pip install -r requirements-rasa.txt
 
 COPY tools/ tools/
 COPY nlu_pipeline/ nlu_pipeline/
-RUN python -m tools.build_spacy_pipeline .cache/spacy/en_bliss_ldn
+RUN python -m runtime.build_spacy_pipeline .cache/spacy/en_bliss_ldn
 
 COPY actions/ actions/
 COPY channels/ channels/
@@ -29,10 +29,10 @@ COPY answers/ answers/
 COPY config.yml domain.yml credentials.yml endpoints.yml ./
 COPY models/bliss.tar.gz models/bliss.tar.gz
 
-# not root; /tmp holds the endpoints file tools/rasa_server.py writes from the environment
+# not root; /tmp holds the endpoints file runtime/rasa_server.py writes from the environment
 # var/ holds the SMS channel's SQLite store (a volume in docker-compose.yml)
 RUN useradd --uid 1001 --home-dir /app --no-create-home bliss && mkdir -p /app/var && chown bliss /app /app/var
 USER 1001
 EXPOSE 5005
-# the HTTP API stays off unless RASA_JWT_SECRET is set (see tools/rasa_server.py, docs/DEPLOY.md)
-CMD ["python", "-m", "tools.rasa_server", "--interface", "0.0.0.0", "--port", "5005"]
+# the HTTP API stays off unless RASA_JWT_SECRET is set (see runtime/rasa_server.py, docs/DEPLOY.md)
+CMD ["python", "-m", "runtime.rasa_server", "--interface", "0.0.0.0", "--port", "5005"]

@@ -12,11 +12,11 @@ from typing import Iterator, List
 
 import pytest
 
-from actions.answer_book import answer_store
-from tools.stack import RunningAssistant, start_assistant
+from answer_book.store import answer_store
+from runtime.stack import RunningAssistant, start_assistant
 from tests.conftest import MODEL_PATH
 from tools.clients import TwilioClient, WidgetClient, twiml_messages, write_sms_credentials
-from tools.servers import page_origins
+from runtime.servers import page_origins
 
 _numbers = itertools.count(1)
 

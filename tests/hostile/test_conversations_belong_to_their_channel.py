@@ -9,12 +9,12 @@ from typing import List
 
 import sqlalchemy as sa
 
-from actions.answer_book import AnswerBook
-from serving.sqlite_store import SQLiteTrackerStore
+from answer_book.model import AnswerBook
+from stores.sqlite_tracker_store import SQLiteTrackerStore
 from stores import channel_sender_ids
 from tests.hostile.conftest import Stack, new_phone
 from tests.tracker_rows import user_texts
-from tools.stack import rest_conversation_id
+from runtime.stack import rest_conversation_id
 
 
 def stored_senders(db: Path) -> List[str]:

@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 
 import requests
 
-from actions.answer_book import AnswerBook
-from serving.http_limits import REQUEST_TIMEOUT_SECONDS
-from tools.stack import reply_text
+from answer_book.model import AnswerBook
+from runtime.patches.http_limits import REQUEST_TIMEOUT_SECONDS
+from runtime.stack import reply_text
 from tests.hostile.conftest import Stack
-from tools.endpoints import ACTION_TOKEN_HEADER, ACTION_TOKEN_VAR
+from runtime.endpoints import ACTION_TOKEN_HEADER, ACTION_TOKEN_VAR
 
 
 def post_raw(stack: Stack, body: bytes) -> requests.Response:

@@ -10,8 +10,8 @@ from typing import List, Tuple
 
 import requests
 
-from actions.answer_book import AnswerBook
-from tools.stack import reply_text, rest_conversation_id
+from answer_book.model import AnswerBook
+from runtime.stack import reply_text, rest_conversation_id
 from tests.hostile.conftest import Stack
 
 BURST = 20

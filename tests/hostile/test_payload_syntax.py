@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from actions.answer_book import AnswerBook, answer_store
+from answer_book.model import AnswerBook
+from answer_book.store import answer_store
 from channels.incoming import clean_text, visitor_text
-from tools.stack import reply_text
+from runtime.stack import reply_text
 from tests.hostile.conftest import Stack, new_phone
 from tests.hostile.test_size_limits import CHANNELS
 

@@ -6,12 +6,12 @@ from typing import Callable, Dict, List
 import pytest
 import requests
 
-from actions.answer_book import AnswerBook
+from answer_book.model import AnswerBook
 from channels.base import MAX_REQUEST_BYTES
-from tools.stack import reply_text
+from runtime.stack import reply_text
 from tests.hostile.conftest import Stack, new_phone
 from tools.clients import twiml_messages
-from tools.bench_memory import process_peak_mb, reset_peak, rss_mb
+from tools.process_memory import process_peak_mb, reset_peak, rss_mb
 
 #: Leaves room for the JSON or form framing around the message, so it is the largest accepted.
 FRAMING_BYTES = 512

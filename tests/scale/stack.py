@@ -19,7 +19,7 @@ from typing import IO, List, Optional, Sequence
 import psycopg2
 import redis
 
-from tools.servers import PROJECT_DIR
+from runtime.servers import PROJECT_DIR
 
 NGINX_CONFIG_DIR = PROJECT_DIR / "deploy" / "nginx"
 DEBIAN_PACKAGES = ("postgresql", "redis-server", "nginx")

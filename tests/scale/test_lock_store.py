@@ -22,8 +22,8 @@ from rasa.utils.endpoints import EndpointConfig
 
 from stores.redis_lock import AtomicRedisLockStore
 from tests.scale.stack import Stack, install_packages, make_work_dir
-from tools.endpoints import endpoints_config
-from tools.servers import PROJECT_DIR, free_port
+from runtime.endpoints import endpoints_config
+from runtime.servers import PROJECT_DIR, free_port
 
 REPLICAS = 8
 TICKETS_PER_REPLICA = 50
@@ -49,7 +49,7 @@ def redis_url() -> Iterator[str]:
 
 
 def replica_store(store_class: Type[RedisLockStore], redis_url: str) -> LockStore:
-    """A lock store as a replica builds it from the endpoints tools/endpoints.py writes."""
+    """A lock store as a replica builds it from the endpoints runtime/endpoints.py writes."""
     settings = dict(endpoints_config({"REDIS_URL": redis_url})["lock_store"])
     settings.pop("type")
     if store_class is AtomicRedisLockStore:

@@ -31,10 +31,11 @@ import psycopg2
 import pytest
 import requests
 
-from actions.answer_book import DEFAULT_ANSWERS_PATH, load_answer_book
+from answer_book.schema import load_answer_book
+from answer_book.store import DEFAULT_ANSWERS_PATH
 from channels.incoming import conversation_id
 from tests.scale.stack import Stack, install_packages, make_work_dir
-from tools.servers import (
+from runtime.servers import (
     ACTION_READY_PATH,
     DEFAULT_MODEL,
     PROJECT_DIR,

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import requests
 
-from tools.servers import (
+from runtime.servers import (
     ACTION_READY_PATH,
     DEFAULT_CREDENTIALS,
     RASA_READY_PATH,

@@ -1,7 +1,7 @@
 """Start one Rasa replica from the environment (the container command; `make test-scale` runs the same args).
 
-Writes the endpoints file from ACTION_SERVER_URL / DATABASE_URL / REDIS_URL (tools/endpoints.py),
-then replaces itself with `rasa run` built by tools/servers.py `rasa_run_args`:
+Writes the endpoints file from ACTION_SERVER_URL / DATABASE_URL / REDIS_URL (runtime/endpoints.py),
+then replaces itself with `rasa run` built by runtime/servers.py `rasa_run_args`:
 
 - the HTTP API (/model, /conversations, ...) stays off, unless RASA_JWT_SECRET is set: then it is on
   and every API call needs a JWT signed with that secret (HS256); the channels never need it;
@@ -9,7 +9,7 @@ then replaces itself with `rasa run` built by tools/servers.py `rasa_run_args`:
   Rasa's --cors, and the socket.io channel's allowed_origins (a credentials file written next to
   the endpoints file, replacing the loopback origins of credentials.yml).
 
-Usage: python -m tools.rasa_server [--interface 0.0.0.0] [--port 5005] [--endpoints /tmp/endpoints.yml]
+Usage: python -m runtime.rasa_server [--interface 0.0.0.0] [--port 5005] [--endpoints /tmp/endpoints.yml]
 """
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ import sys
 from pathlib import Path
 from typing import List, Mapping
 
-from tools.endpoints import EndpointsConfigError, endpoints_config, write_endpoints_file
-from tools.servers import DEFAULT_CREDENTIALS, DEFAULT_MODEL, rasa_run_args, write_credentials
+from runtime.endpoints import EndpointsConfigError, endpoints_config, write_endpoints_file
+from runtime.servers import DEFAULT_CREDENTIALS, DEFAULT_MODEL, rasa_run_args, write_credentials
 
 JWT_SECRET_VAR = "RASA_JWT_SECRET"
 CORS_ORIGINS_VAR = "CORS_ORIGINS"
-#: The variables this launcher reads itself (tools/endpoints.py reads the store variables).
+#: The variables this launcher reads itself (runtime/endpoints.py reads the store variables).
 ENV_VARS = (JWT_SECRET_VAR, CORS_ORIGINS_VAR)
 DEFAULT_PORT = 5005
 
@@ -58,7 +58,7 @@ def main() -> None:
     try:
         credentials = prepare(os.environ, options.endpoints)
     except EndpointsConfigError as error:
-        sys.exit(f"tools.rasa_server: {error}")
+        sys.exit(f"runtime.rasa_server: {error}")
     args = command(os.environ, options.interface, options.port, options.endpoints, credentials)
     # exec: Rasa takes this process's place (PID 1 in a container), so SIGTERM reaches it directly
     os.execv(sys.executable, [sys.executable, *args])

@@ -10,7 +10,7 @@ from typing import Dict, Iterable, List, Sequence
 
 from sklearn.metrics import f1_score
 
-from tools.dev_set import REJECTIONS, is_correct
+from eval.dev_set import REJECTIONS, is_correct
 
 OUT_OF_SCOPE = "out_of_scope"
 EMERGENCY = "emergency"

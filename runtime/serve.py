@@ -2,7 +2,7 @@
 
 Ports come from ACTION_SERVER_PORT (5055), RASA_PORT (5005) and WEB_PORT (8080).
 endpoints.yml (SQLite) is used as it is unless DATABASE_URL or REDIS_URL is set: then
-tools/endpoints.py writes var/endpoints.yml for PostgreSQL / Redis. credentials.yml is used as
+runtime/endpoints.py writes var/endpoints.yml for PostgreSQL / Redis. credentials.yml is used as
 it is, except that the demo page's origin is added to the socket.io channel's allowed origins
 (var/credentials.yml). Logs go to var/log/.
 """
@@ -13,8 +13,8 @@ import signal
 import time
 from pathlib import Path
 
-from tools.endpoints import endpoints_config, uses_production_stores, write_endpoints_file
-from tools.servers import (
+from runtime.endpoints import endpoints_config, uses_production_stores, write_endpoints_file
+from runtime.servers import (
     ACTION_READY_PATH,
     DEFAULT_CORS,
     PROJECT_DIR,
@@ -26,7 +26,7 @@ from tools.servers import (
     wait_until_ready,
     write_credentials,
 )
-from tools.web_server import start_web_server
+from runtime.web_server import start_web_server
 
 
 def _stop_on_signal(signum: int, frame: object) -> None:

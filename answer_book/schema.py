@@ -16,10 +16,10 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tup
 
 import yaml
 
-from actions.answer_book import ANSWER_FIELDS, REQUIRED_MESSAGES, Answer, AnswerBook
-from actions.rendering import answer_messages
-from actions.yaml_source import SourceMap
-from actions.sms_text import GSM7_BASIC, GSM7_EXTENSION, MULTI_SEGMENT, SINGLE_SEGMENT, sms_size, to_gsm7
+from answer_book.model import ANSWER_FIELDS, REQUIRED_MESSAGES, Answer, AnswerBook, AnswersFileError, build_book
+from answer_book.rendering import answer_messages
+from answer_book.sms_text import GSM7_BASIC, GSM7_EXTENSION, MULTI_SEGMENT, SINGLE_SEGMENT, sms_size, to_gsm7
+from staff_files.yaml_source import SourceMap
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DOMAIN_PATH_ENV = "DOMAIN_PATH"  # the domain whose intents answers may be keyed by
@@ -350,3 +350,36 @@ def summary(book: AnswerBook) -> Iterable[str]:
     yield f"longest website answer {len(longest_web.text)}/{CHAT_BUBBLE_MAX} characters ({longest_web.intent})"
     yield (f"longest SMS {sizes[longest_sms].units}/{SMS_MAX_SEGMENTS * MULTI_SEGMENT['GSM-7']} characters, "
            f"{sizes[longest_sms].segments} text messages ({longest_sms})")
+
+
+def parse_answer_book(source: str, path: Path, intents: Optional[ProjectIntents] = None) -> AnswerBook:
+    """Build an AnswerBook from YAML text, or raise AnswersFileError listing every problem.
+
+    `intents` (default: read from domain.yml and data/rules) says which answer keys exist
+    and which must be present, so a file cut short is refused.
+    """
+    loader = yaml.SafeLoader(source)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else "line 1, column 1: "
+        problem = getattr(error, "problem", None) or str(error)
+        raise AnswersFileError(path, [f"{where}the file is not valid YAML ({problem}): check the indentation "
+                                      "and the quotes on this line and the one before"]) from error
+    finally:
+        loader.dispose()
+    book = build_book(data if isinstance(data, dict) else {})
+    problems = check_answers(data, book, SourceMap(root, source), intents or project_intents())
+    if problems:
+        raise AnswersFileError(path, problems)
+    return book
+
+
+def load_answer_book(path: Path, intents: Optional[ProjectIntents] = None) -> AnswerBook:
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise AnswersFileError(path, [f"line 1, column 1: the file cannot be read ({error})"]) from error
+    return parse_answer_book(source, path, intents)

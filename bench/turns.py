@@ -1,7 +1,7 @@
 """`make bench`: the whole turn measured over REST, for our pipeline and Rasa's default one.
 
 For each pipeline, in one run: training time (cold training cache), NLU parsing alone
-in-process (tools/bench_nlu.py), then both servers on free loopback ports with a fresh
+in-process (bench/nlu_speed.py), then both servers on free loopback ports with a fresh
 SQLite tracker store: start-up time until the first answer, reply time p50/p95/p99 and
 messages per second at 1, 8 and 32 concurrent conversations, and (ours; the default too with
 BENCH_LONG_RUN_BOTH=1) 2,000 messages across 50 concurrent conversations; errors counted;
@@ -28,9 +28,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-from tools.bench_load import conversations, rest_turn, run_load
-from tools.bench_memory import peak_rss_mb
-from tools.servers import (
+from bench.load import conversations, rest_turn, run_load
+from tools.process_memory import peak_rss_mb
+from runtime.servers import (
     ACTION_READY_PATH,
     DEFAULT_MODEL,
     PROJECT_DIR,
@@ -96,7 +96,7 @@ def nlu_only(model: Path, work: Path) -> Dict[str, Any]:
     stem = model.name.split(".")[0]
     out, log = work / f"nlu-{stem}.json", work / f"nlu-{stem}.log"
     with log.open("w") as handle:
-        done = subprocess.run([sys.executable, "-m", "tools.bench_nlu", str(model), str(out)], cwd=PROJECT_DIR,
+        done = subprocess.run([sys.executable, "-m", "bench.nlu_speed", str(model), str(out)], cwd=PROJECT_DIR,
                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, timeout=LOAD_TIMEOUT * 2,
                               stdout=handle, stderr=subprocess.STDOUT, check=False)
     if done.returncode != 0 or not out.exists():
@@ -202,8 +202,8 @@ def ratios(ours: Dict[str, Any], default: Dict[str, Any]) -> Dict[str, Any]:
 
 def main() -> None:
     warnings.simplefilter("ignore")  # third-party deprecation noise around the summary
-    from actions.answer_book import answer_store
-    from tools.bench_report import plot, summary
+    from answer_book.store import answer_store
+    from bench.report import plot, summary
 
     apology = answer_store().current().message("service_unavailable", "web")
     started = time.perf_counter()

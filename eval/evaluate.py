@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from tools.dev_set import DEV_SET_PATH, REJECTIONS, read_dev_set
-from tools.nlu_metrics import Prediction, as_dicts, label_for_f1, mean_of, score
+from eval.dev_set import DEV_SET_PATH, REJECTIONS, read_dev_set
+from eval.nlu_metrics import Prediction, as_dicts, label_for_f1, mean_of, score
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 OUR_CONFIG = Path(os.environ.get("EVAL_CONFIG") or PROJECT_DIR / "config.yml")  # another config while tuning

@@ -1,4 +1,4 @@
-"""NLU parsing alone, in-process: `python -m tools.bench_nlu MODEL OUT.json` (run by tools/bench.py).
+"""NLU parsing alone, in-process: `python -m bench.nlu_speed MODEL OUT.json` (run by bench/turns.py).
 
 Loads the model with Agent.load and times `await agent.parse_message(text)` at the same
 concurrency levels as the REST runs (parsing is CPU-bound, so concurrent parses queue
@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from tools.bench_load import conversations, run_load
-from tools.bench_memory import peak_rss_mb
+from bench.load import conversations, run_load
+from tools.process_memory import peak_rss_mb
 
 #: (concurrency, conversations, messages per conversation): 300 parses per level.
 LEVELS = ((1, 10, 30), (8, 8, 38), (32, 32, 10))

@@ -7,7 +7,7 @@ The pipeline is blank English plus:
 so Rasa's SpacyTokenizer hands lemmas ("effects" -> "effect", "naltraxone" -> "naltrexone")
 to the count-vector featurizers.
 
-Usage: python -m tools.build_spacy_pipeline OUTPUT_DIR [--drug-names FILE]
+Usage: python -m runtime.build_spacy_pipeline OUTPUT_DIR [--drug-names FILE]
 """
 from __future__ import annotations
 

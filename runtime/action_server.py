@@ -1,11 +1,11 @@
 """Run the rasa_sdk action server bound to one interface, for the Rasa server only.
 
 - Calls must carry the shared secret ACTION_SERVER_TOKEN in the X-Action-Token header (the Rasa
-  server sends it: tools/endpoints.py); others get 403 before any body is read. /health stays open.
+  server sends it: runtime/endpoints.py); others get 403 before any body is read. /health stays open.
 - An error never echoes the request (rasa_sdk's 500 reply quoted the whole tracker back).
-- The same HTTP limits as the Rasa server (serving/http_limits.py).
+- The same HTTP limits as the Rasa server (runtime/patches/http_limits.py).
 
-Usage: ACTION_SERVER_TOKEN=... python -m tools.action_server [--host 127.0.0.1] [--port 5055]
+Usage: ACTION_SERVER_TOKEN=... python -m runtime.action_server [--host 127.0.0.1] [--port 5055]
 """
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import os
 import sys
 from typing import Any, Optional
 
-from tools.endpoints import ACTION_TOKEN_HEADER, ACTION_TOKEN_VAR
-from tools.log_privacy import install_redaction
+from runtime.endpoints import ACTION_TOKEN_HEADER, ACTION_TOKEN_VAR
+from runtime.log_privacy import install_redaction
 
 logger = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/health"})
@@ -60,9 +60,9 @@ def main() -> None:
     )
     token = os.environ.get(ACTION_TOKEN_VAR, "")
     if len(token) < 16:
-        sys.exit(f"tools.action_server: set {ACTION_TOKEN_VAR} (at least 16 characters), the Rasa server sends it too")
+        sys.exit(f"runtime.action_server: set {ACTION_TOKEN_VAR} (at least 16 characters), the Rasa server sends it too")
 
-    from serving import http_limits
+    from runtime.patches import http_limits
 
     http_limits.install()
     app = create_action_app(token)

@@ -20,12 +20,12 @@ from typing import Callable, Dict, List, Tuple
 
 import requests
 
-from actions.answer_book import answer_store
+from answer_book.store import answer_store
 from channels.base import MAX_REQUEST_BYTES
-from tools.bench_memory import process_peak_mb, reset_peak, rss_mb
+from tools.process_memory import process_peak_mb, reset_peak, rss_mb
 from tools.clients import TwilioClient, WidgetClient, twiml_messages, write_sms_credentials
-from tools.servers import PROJECT_DIR, page_origins
-from tools.stack import RunningAssistant, start_assistant
+from runtime.servers import PROJECT_DIR, page_origins
+from runtime.stack import RunningAssistant, start_assistant
 
 RESULTS = PROJECT_DIR / "results"
 ROUNDS = 5

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, List, Optional
 
-from actions.answer_book import Answer, AnswerBook
+from answer_book.model import Answer, AnswerBook
 
 Message = Dict[str, object]
 

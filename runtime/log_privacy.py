@@ -6,7 +6,7 @@ after reading `--logging-config-file`, so a filter on a configured handler would
 It also routes Python warnings through logging (Rasa's warning about a message starting with
 "/" quoted the visitor's text) and, with `streams=True`, redacts every line the process writes
 to stdout and stderr (prints, tracebacks of threads, anything that is not a log record).
-The servers install it first thing (serving/__main__.py, tools/action_server.py); tools/logging.yml
+The servers install it first thing (runtime/rasa_run.py, runtime/action_server.py); runtime/logging.yml
 installs the record part for other Rasa commands (`rasa shell`).
 """
 from __future__ import annotations
@@ -130,6 +130,6 @@ def install_redaction(streams: bool = False) -> None:
 
 
 def redacting_filter() -> RedactingFilter:
-    """dictConfig factory (`"()": tools.log_privacy.redacting_filter`): installs the redaction, returns the filter."""
+    """dictConfig factory (`"()": runtime.log_privacy.redacting_filter`): installs the redaction, returns the filter."""
     install_redaction()
     return RedactingFilter()

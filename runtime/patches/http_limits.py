@@ -4,7 +4,7 @@ Sanic 21.12 restarts its request timer on every chunk it receives, and reads the
 the response timeout (Rasa sets it to one hour), so a client trickling a byte every few
 seconds held a connection open indefinitely. `install()` makes the timeout count from the
 request's first byte to its last, headers and body, and sets the request size limit. Both
-servers call it before creating their Sanic app (serving/__main__.py, tools/action_server.py).
+servers call it before creating their Sanic app (runtime/rasa_run.py, runtime/action_server.py).
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def install() -> None:
 
     if sanic.__version__ != PATCHED_SANIC_VERSION:
         raise RuntimeError(
-            f"serving/http_limits.py patches Sanic {PATCHED_SANIC_VERSION}, found {sanic.__version__}: "
+            f"runtime/patches/http_limits.py patches Sanic {PATCHED_SANIC_VERSION}, found {sanic.__version__}: "
             "check that the request timer still needs the patch, then update PATCHED_SANIC_VERSION"
         )
     data_received = HttpProtocol.data_received

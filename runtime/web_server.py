@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Dict, Tuple
 from urllib.parse import urlsplit
 
-from actions.answer_book import answer_store
+from answer_book.store import answer_store
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 WEB_DIR = PROJECT_DIR / "web"

@@ -30,8 +30,9 @@ from typing import Any, Dict, List, Optional
 
 import requests
 
-from actions.answer_book import DEFAULT_ANSWERS_PATH, display_path
-from tools.servers import (
+from answer_book.store import DEFAULT_ANSWERS_PATH
+from staff_files.live_file import display_path
+from runtime.servers import (
     ACTION_READY_PATH,
     DEFAULT_MODEL,
     PROJECT_DIR,

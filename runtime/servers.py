@@ -16,13 +16,13 @@ from typing import IO, Dict, List, Mapping, Optional, Sequence
 
 import yaml
 
-from tools.endpoints import ACTION_TOKEN_VAR, SQLITE_TRACKER_STORE, endpoints_config, write_endpoints_file  # noqa: F401
+from runtime.endpoints import ACTION_TOKEN_VAR, SQLITE_TRACKER_STORE, endpoints_config, write_endpoints_file  # noqa: F401
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_DIR / "models" / "bliss.tar.gz"
 DEFAULT_CREDENTIALS = PROJECT_DIR / "credentials.yml"
 #: Installs the redaction of phone numbers, e-mail addresses and dates in the Rasa server's log.
-LOGGING_CONFIG = PROJECT_DIR / "tools" / "logging.yml"
+LOGGING_CONFIG = PROJECT_DIR / "runtime" / "logging.yml"
 #: Origins allowed to call the REST API from a browser (Rasa's --cors): the demo page of `make run`.
 DEFAULT_CORS = ("http://localhost:8080", "http://127.0.0.1:8080")
 QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
@@ -61,7 +61,7 @@ def free_port() -> int:
 def write_endpoints(path: Path, action_url: str, tracker_db: Path, env: Optional[Mapping[str, str]] = None) -> Path:
     """An endpoints file like endpoints.yml, with this run's action server and SQLite file.
 
-    With DATABASE_URL / REDIS_URL in `env` (see tools/endpoints.py) the file names PostgreSQL
+    With DATABASE_URL / REDIS_URL in `env` (see runtime/endpoints.py) the file names PostgreSQL
     and the Redis lock store instead; without `env` it is always the SQLite file.
     """
     return write_endpoints_file(path, endpoints_config(env or {}, action_url=action_url, sqlite_db=str(tracker_db)))
@@ -116,7 +116,7 @@ def _spawn(name: str, command: Sequence[str], url: str, log_path: Path, env: Opt
 
 def action_server_args(host: str, port: int) -> List[str]:
     """The action server's arguments after `python` (the container images run the same)."""
-    return ["-m", "tools.action_server", "--host", host, "--port", str(port)]
+    return ["-m", "runtime.action_server", "--host", host, "--port", str(port)]
 
 
 def start_action_server(port: int, log_path: Path, env: Optional[Dict[str, str]] = None) -> Server:
@@ -132,7 +132,7 @@ def rasa_run_args(
     The container images run the same (a test compares them).
     """
     return [
-        "-m", "serving", "run",  # `rasa` with the speed-ups of serving/ (README, "Performance")
+        "-m", "runtime.rasa_run", "run",  # `rasa` with the speed-ups of serving/ (README, "Performance")
         "--model", str(model),
         "--endpoints", str(endpoints),
         "--credentials", str(credentials),
@@ -160,11 +160,11 @@ def start_rasa_server(
 
 def rasa_replica_args(interface: str, port: int) -> List[str]:
     """A replica's arguments after `python`: the container command (a test compares them)."""
-    return ["-m", "tools.rasa_server", "--interface", interface, "--port", str(port)]
+    return ["-m", "runtime.rasa_server", "--interface", interface, "--port", str(port)]
 
 
 def start_rasa_replica(port: int, endpoints: Path, log_path: Path, env: Dict[str, str]) -> Server:
-    """One Rasa replica started as the container starts it (`python -m tools.rasa_server`):
+    """One Rasa replica started as the container starts it (`python -m runtime.rasa_server`):
     the endpoints file is written from `env` (DATABASE_URL, REDIS_URL, ACTION_SERVER_URL)."""
     command = [sys.executable, *rasa_replica_args("127.0.0.1", port), "--endpoints", str(endpoints)]
     return _spawn("Rasa replica", command, f"http://127.0.0.1:{port}", log_path, env)

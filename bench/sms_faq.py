@@ -18,8 +18,8 @@ import requests
 import yaml
 from twilio.request_validator import RequestValidator
 
-from actions.sms_text import sms_size
-from tools.servers import (
+from answer_book.sms_text import sms_size
+from runtime.servers import (
     ACTION_READY_PATH,
     DEFAULT_CREDENTIALS,
     PROJECT_DIR,

@@ -1,1 +1,0 @@
-"""How the Rasa server runs here: faster action-response checks, a tuned SQLite tracker store."""
