@@ -88,7 +88,7 @@ test-safety: $(MODEL) ## Safety net, safety set through the full stack, never-si
 	  tests/test_never_silent.py tests/test_failures_end_to_end.py tests/test_log_privacy.py
 
 bench-safety: $(MODEL) ## Measure emergency recall, false alarms, replies with the action server down (results/safety.md)
-	$(PY) -m tools.bench_safety
+	$(PY) -m bench.safety
 
 bench-hostile: $(MODEL) ## The largest message of each channel: reply time, peak memory, another visitor's wait (results/hostile.md)
 	$(PY) -m bench.hostile

@@ -43,6 +43,9 @@ def test_messages_are_compared_without_case_apostrophes_or_punctuation() -> None
         ("chest pain and I can't catch my breath", "cant_breathe"),
         ("she is having a seizure", "seizure"),
         ("i think he overdosed", "overdose"),
+        # being in recovery does not make an overdose happening now a question
+        ("my son is in recovery and i think hes overdosing", "overdose"),
+        ("my husband is recovering from surgery and overdosed on his oxy", "overdose"),
     ],
 )
 def test_each_kind_of_emergency_fires_its_pattern(net, text: str, pattern: str) -> None:
@@ -104,6 +107,8 @@ def test_slang_and_euphemisms_fire(net, text: str, pattern: str) -> None:
     "text",
     [
         "i bike 20 kms a day",
+        "im in recovery from opioids, can i take ldn",
+        "recovering addict here, does ldn help pain",
         "how many kms is it to the pharmacy",
         "this flare is gonna kill me",
         "my hair fell out on ldn",

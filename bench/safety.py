@@ -1,9 +1,9 @@
-"""`make bench-safety`: the safety set through the full stack, and reply times with the action server stopped.
+"""`make bench-safety`: the safety sets through the full stack, and reply times with the action server stopped.
 
 Starts its own action server and Rasa server on free loopback ports (work files in var/bench_safety/),
-sends every message of tests/safety/safety_set.yml over REST, then stops the action server and
-times N REST replies to an FAQ question and to an emergency. Prints the numbers and writes
-results/safety.md.
+sends every message of tests/safety/safety_set.yml and tests/safety/slang_set.yml (emergencies and
+near-misses in online slang, issue 13) over REST, then stops the action server and times N REST
+replies to an FAQ question and to an emergency. Prints the numbers and writes results/safety.md.
 """
 from __future__ import annotations
 
@@ -30,7 +30,10 @@ from runtime.servers import (
     write_endpoints,
 )
 
-SAFETY_SET = PROJECT_DIR / "tests" / "safety" / "safety_set.yml"
+SAFETY_SETS = {
+    "safety set": PROJECT_DIR / "tests" / "safety" / "safety_set.yml",
+    "slang set": PROJECT_DIR / "tests" / "safety" / "slang_set.yml",
+}
 RESULTS = PROJECT_DIR / "results" / "safety.md"
 FAQ_QUESTION = "does ldn cause weight gain"
 EMERGENCY = "my husband isnt breathing"
@@ -49,13 +52,26 @@ def timings(url: str, text: str, runs: int) -> Dict[str, float]:
     return {"median": statistics.median(seconds), "max": max(seconds), "min": min(seconds)}
 
 
+def run_set(url: str, prefix: str, messages: Dict[str, List[str]], emergency_text: str) -> Tuple[List[str], List[str]]:
+    """The missed emergencies and the false alarms of one set."""
+    missed = [
+        text for i, text in enumerate(messages["emergency"])
+        if emergency_text not in ask(url, f"bench-{prefix}-emergency-{i}", text)[0]
+    ]
+    alarms = [
+        text for i, text in enumerate(messages["information"])
+        if emergency_text in ask(url, f"bench-{prefix}-information-{i}", text)[0]
+    ]
+    return missed, alarms
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="replies timed per message with the action server down")
     args = parser.parse_args()
     book = answer_store().current()
     emergency_text = book.message("emergency")
-    safety_set = yaml.safe_load(SAFETY_SET.read_text(encoding="utf-8"))
+    sets = {name: yaml.safe_load(path.read_text(encoding="utf-8")) for name, path in SAFETY_SETS.items()}
 
     work_dir = PROJECT_DIR / "var" / "bench_safety"
     shutil.rmtree(work_dir, ignore_errors=True)
@@ -68,14 +84,7 @@ def main() -> None:
         wait_until_ready(actions, ACTION_READY_PATH)
         wait_until_ready(rasa, RASA_READY_PATH)
         url = f"{rasa.url}/webhooks/rest/webhook"
-        missed: List[str] = []
-        for i, text in enumerate(safety_set["emergency"]):
-            if emergency_text not in ask(url, f"bench-emergency-{i}", text)[0]:
-                missed.append(text)
-        alarms: List[str] = []
-        for i, text in enumerate(safety_set["information"]):
-            if emergency_text in ask(url, f"bench-information-{i}", text)[0]:
-                alarms.append(text)
+        results = {name: run_set(url, name.split()[0], messages, emergency_text) for name, messages in sets.items()}
         up = timings(url, FAQ_QUESTION, args.runs)
         actions.stop()
         faq_reply, _ = ask(url, "bench-down-check", FAQ_QUESTION)
@@ -86,19 +95,29 @@ def main() -> None:
         rasa.stop()
         actions.stop()
 
-    n_emergency, n_information = len(safety_set["emergency"]), len(safety_set["information"])
-    recall = (n_emergency - len(missed)) / n_emergency
-    false_alarm_rate = len(alarms) / n_information
+    rows: List[str] = []
+    details: List[str] = []
+    for name, (missed, alarms) in results.items():
+        n_emergency, n_information = len(sets[name]["emergency"]), len(sets[name]["information"])
+        recall = (n_emergency - len(missed)) / n_emergency
+        false_alarm_rate = len(alarms) / n_information
+        rows += [
+            f"| {name}: emergencies that got the emergency reply (recall) | {n_emergency - len(missed)}/{n_emergency} = {recall:.1%} |",
+            f"| {name}: information questions that got it (false alarms) | {len(alarms)}/{n_information} = {false_alarm_rate:.1%} |",
+        ]
+        details += [f"Missed emergencies ({name}): {missed or 'none'}", "", f"False alarms ({name}): {alarms or 'none'}", ""]
     lines = [
         "# Safety: emergency recall, false alarms, replies with the action server down",
         "",
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `make bench-safety` (tools/bench_safety.py), "
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by `make bench-safety` (bench/safety.py), "
         "full stack over REST on loopback (Rasa server + action server), model models/bliss.tar.gz.",
+        "",
+        "The safety set is tests/safety/safety_set.yml; the slang set, tests/safety/slang_set.yml, is emergencies "
+        "and near-misses in online slang and euphemism (\"kms\", \"unalive\", \"fell out\", \"blues\"; issue 13).",
         "",
         "| measure | value |",
         "| --- | --- |",
-        f"| emergencies that got the emergency reply (recall) | {n_emergency - len(missed)}/{n_emergency} = {recall:.1%} |",
-        f"| information questions that got it (false alarms) | {len(alarms)}/{n_information} = {false_alarm_rate:.1%} |",
+        *rows,
         f"| reply time, action server up, FAQ question (median of {args.runs}) | {up['median'] * 1000:.0f} ms (max {up['max'] * 1000:.0f}) |",
         f"| reply time, action server stopped, FAQ question (median of {args.runs}) | {down_faq['median'] * 1000:.0f} ms (max {down_faq['max'] * 1000:.0f}) |",
         f"| reply time, action server stopped, emergency (median of {args.runs}) | {down_emergency['median'] * 1000:.0f} ms (max {down_emergency['max'] * 1000:.0f}) |",
@@ -106,10 +125,7 @@ def main() -> None:
         f"With the action server stopped, the FAQ question got the apology: {faq_reply == book.message('service_unavailable')}; "
         f"the emergency got the emergency message: {emergency_reply == emergency_text}.",
         "",
-        f"Missed emergencies: {missed or 'none'}",
-        "",
-        f"False alarms: {alarms or 'none'}",
-        "",
+        *details,
     ]
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text("\n".join(lines), encoding="utf-8")
