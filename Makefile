@@ -43,10 +43,7 @@ run: $(MODEL) ## Start the assistant on loopback: action server, Rasa server (RE
 	$(PY) -m runtime.serve
 
 shell: $(MODEL) ## Chat with the assistant in the terminal
-	mkdir -p var; export ACTION_SERVER_TOKEN="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')"; \
-	  $(PY) -m runtime.action_server --port 5055 > var/action_server_shell.log 2>&1 & \
-	  trap "kill $$!" EXIT; $(PY) -m rasa shell --model $(MODEL) --endpoints endpoints.yml \
-	  --logging-config-file runtime/logging.yml
+	$(PY) -m runtime.shell
 
 validate: $(VENV)/.installed ## Check the training data and domain (fails on warnings)
 	$(PY) -m rasa data validate --fail-on-warnings
@@ -111,11 +108,17 @@ web: $(WEBCHAT) ## Install the chat widget (rasa-webchat) from npm into web/node
 run test-py: $(WEBCHAT)
 
 # --- Scale-out (issue 9): PostgreSQL tracker store, Redis lock store, two replicas behind nginx ---
-.PHONY: test-scale
+.PHONY: test-scale bench-scale screenshots
 
 test-scale: $(MODEL) ## Scale-out test: installs/starts PostgreSQL, Redis, nginx; 2 replicas, 50 conversations, one replica stopped
 	@# SIGINT after 15 minutes: pytest still runs the teardown that stops every server it started
 	BLISS_SCALE_TEST=1 timeout --signal=INT 900 $(PY) -m pytest tests/scale -s -q -p no:cacheprovider
+
+bench-scale: ## The scale-out test, its numbers written to results/scale.json and results/lock_store.json
+	BLISS_RESULTS_DIR=results $(MAKE) test-scale
+
+screenshots: $(MODEL) $(WEBCHAT) ## The browser tests, their screenshots written to results/widget-*.png
+	BLISS_RESULTS_DIR=results $(PY) -m pytest tests/test_web_widget.py -q -p no:cacheprovider
 
 # --- Benchmark (issue 8) -------------------------------------------------------------------
 bench: $(MODEL) ## Benchmark the whole turn, ours vs Rasa's default pipeline (results/bench.json, .png; ~10 min)

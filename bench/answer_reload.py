@@ -32,19 +32,8 @@ import requests
 
 from answer_book.store import DEFAULT_ANSWERS_PATH
 from staff_files.live_file import display_path
-from runtime.servers import (
-    ACTION_READY_PATH,
-    DEFAULT_MODEL,
-    PROJECT_DIR,
-    QUIET_ENV,
-    RASA_READY_PATH,
-    Server,
-    free_port,
-    start_action_server,
-    start_rasa_server,
-    wait_until_ready,
-    write_endpoints,
-)
+from runtime.servers import DEFAULT_MODEL, PROJECT_DIR, QUIET_ENV, Server
+from runtime.stack import RunningAssistant, start_assistant
 
 QUESTION = "What dose of LDN do people take?"
 ANSWER_START = "A common dose of low-dose naltrexone"
@@ -120,7 +109,7 @@ def train(domain: Path, out: Path, name: str, cache: Path) -> float:
     return time.monotonic() - started
 
 
-def bench_domain(rasa: Server, work: Path, endpoints: Path, env: Dict[str, str]) -> Dict[str, Any]:
+def bench_domain(assistant: RunningAssistant, work: Path) -> Dict[str, Any]:
     """Change utter_greet in a copy of the domain: retrain, restart the Rasa server, ask until served."""
     domain = work / "domain.yml"
     original = (PROJECT_DIR / "domain.yml").read_text(encoding="utf-8")
@@ -135,16 +124,11 @@ def bench_domain(rasa: Server, work: Path, endpoints: Path, env: Dict[str, str])
     print(f"  domain.yml edit: retrained in {warm:.1f} s (cold: {cold:.1f} s); restarting the Rasa server ...",
           flush=True)
     restart_started = time.monotonic()
-    rasa.stop()
-    port = int(rasa.url.rsplit(":", 1)[1])
-    restarted = start_rasa_server(port, endpoints, work / "rasa_server_restarted.log",
-                                  model=work / "models" / "edited.tar.gz", env=env)
-    try:
-        wait_until_ready(restarted, RASA_READY_PATH, timeout=600)
-        total = seconds_until_served(restarted, GREETING, marker, saved, "bench-domain")
-        restart = time.monotonic() - restart_started
-    finally:
-        restarted.stop()
+    assistant.rasa.stop()
+    assistant.model = work / "models" / "edited.tar.gz"
+    restarted = assistant.start_rasa()
+    total = seconds_until_served(restarted, GREETING, marker, saved, "bench-domain")
+    restart = time.monotonic() - restart_started
     print(f"  domain.yml edit: served after {total:.1f} s", flush=True)
     return {
         "cold_training_seconds": round(cold, 1),
@@ -164,21 +148,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     answers = work / "answers.yml"
     shutil.copyfile(DEFAULT_ANSWERS_PATH, answers)
     env = {"ANSWERS_PATH": str(answers)}
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = write_endpoints(work / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work / "rasa.db")
     load_before = os.getloadavg()
-    actions = start_action_server(action_port, work / "action_server.log", env=env)
-    rasa = start_rasa_server(rasa_port, endpoints, work / "rasa_server.log", model=args.model, env=env)
+    assistant = start_assistant(work, env=env, model=args.model)
     try:
-        wait_until_ready(actions, ACTION_READY_PATH)
-        wait_until_ready(rasa, RASA_READY_PATH)
         print(f"Servers up (logs in {work}). Timing {args.repeats} answer edits ...", flush=True)
-        reload = bench_answers(rasa, answers, args.repeats)
+        reload = bench_answers(assistant.rasa, answers, args.repeats)
         print("Timing the same change as a domain response ...", flush=True)
-        domain = bench_domain(rasa, work, endpoints, env)
+        domain = bench_domain(assistant, work)
     finally:
-        rasa.stop()
-        actions.stop()
+        assistant.stop()
     results = {
         "what": "seconds from saving an edited answer to the new text in a REST reply",
         "command": "make bench-answers",

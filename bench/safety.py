@@ -1,6 +1,6 @@
 """`make bench-safety`: the safety sets through the full stack, and reply times with the action server stopped.
 
-Starts its own action server and Rasa server on free loopback ports (work files in var/bench_safety/),
+Starts the action server and the Rasa server on free loopback ports (runtime/stack.py; work files in var/bench_safety/),
 sends every message of tests/safety/safety_set.yml and tests/safety/slang_set.yml (emergencies and
 near-misses in online slang, issue 13) over REST, then stops the action server and times N REST
 replies to an FAQ question and to an emergency. Prints the numbers and writes results/safety.md.
@@ -12,23 +12,14 @@ import shutil
 import statistics
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Dict, List, Tuple
 
 import requests
 import yaml
 
 from answer_book.store import answer_store
-from runtime.servers import (
-    ACTION_READY_PATH,
-    PROJECT_DIR,
-    RASA_READY_PATH,
-    free_port,
-    start_action_server,
-    start_rasa_server,
-    wait_until_ready,
-    write_endpoints,
-)
+from runtime.servers import PROJECT_DIR
+from runtime.stack import start_assistant
 
 SAFETY_SETS = {
     "safety set": PROJECT_DIR / "tests" / "safety" / "safety_set.yml",
@@ -75,25 +66,18 @@ def main() -> None:
 
     work_dir = PROJECT_DIR / "var" / "bench_safety"
     shutil.rmtree(work_dir, ignore_errors=True)
-    work_dir.mkdir(parents=True)
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = write_endpoints(work_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work_dir / "rasa.db")
-    actions = start_action_server(action_port, work_dir / "action_server.log")
-    rasa = start_rasa_server(rasa_port, endpoints, work_dir / "rasa_server.log")
+    assistant = start_assistant(work_dir)
     try:
-        wait_until_ready(actions, ACTION_READY_PATH)
-        wait_until_ready(rasa, RASA_READY_PATH)
-        url = f"{rasa.url}/webhooks/rest/webhook"
+        url = assistant.rest_url
         results = {name: run_set(url, name.split()[0], messages, emergency_text) for name, messages in sets.items()}
         up = timings(url, FAQ_QUESTION, args.runs)
-        actions.stop()
+        assistant.actions.stop()
         faq_reply, _ = ask(url, "bench-down-check", FAQ_QUESTION)
         emergency_reply, _ = ask(url, "bench-down-check", EMERGENCY)
         down_faq = timings(url, FAQ_QUESTION, args.runs)
         down_emergency = timings(url, EMERGENCY, args.runs)
     finally:
-        rasa.stop()
-        actions.stop()
+        assistant.stop()
 
     rows: List[str] = []
     details: List[str] = []

@@ -2,8 +2,8 @@
 Twilio signs them; prints the exact TwiML returned with GSM-7 character and segment counts and
 writes them to results/sms_faq.md.
 
-Starts its own action server and Rasa server on free loopback ports, with a throwaway auth
-token, public URL and SMS store in a temporary directory.
+Starts the action server and the Rasa server on free loopback ports (runtime/stack.py), with the
+loopback auth token, an example public URL and an SMS store in a temporary directory.
 """
 from __future__ import annotations
 
@@ -15,22 +15,12 @@ from typing import List
 from urllib.parse import urlencode
 
 import requests
-import yaml
 from twilio.request_validator import RequestValidator
 
 from answer_book.sms_text import sms_size
-from runtime.servers import (
-    ACTION_READY_PATH,
-    DEFAULT_CREDENTIALS,
-    PROJECT_DIR,
-    RASA_READY_PATH,
-    free_port,
-    start_action_server,
-    start_rasa_server,
-    stop_all,
-    wait_until_ready,
-    write_endpoints,
-)
+from runtime.servers import PROJECT_DIR
+from runtime.stack import start_assistant
+from tools.clients import LOOPBACK_AUTH_TOKEN, PUBLIC_URL, write_sms_credentials
 
 QUESTIONS = (
     "Does naltrexone keep working or does its effect taper off?",
@@ -38,29 +28,17 @@ QUESTIONS = (
     "Will normal dose naltrexone work for me?",
     "What's the difference between naloxone and naltrexone?",
 )
-PUBLIC_URL = "https://sms.bliss-clinic.example/webhooks/twilio_sms/webhook"
 RESULTS = PROJECT_DIR / "results" / "sms_faq.md"
 
 
 def main() -> None:
-    token = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="sms_faq_") as directory:
         work = Path(directory)
-        credentials = yaml.safe_load(DEFAULT_CREDENTIALS.read_text(encoding="utf-8"))
-        credentials["channels.twilio_sms.TwilioSmsInput"].update(
-            auth_token=token, webhook_url=PUBLIC_URL, store_path=str(work / "sms.db")
-        )
-        (work / "credentials.yml").write_text(yaml.safe_dump(credentials), encoding="utf-8")
-        action_port, rasa_port = free_port(), free_port()
-        endpoints = write_endpoints(work / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work / "rasa.db")
-        servers = [start_action_server(action_port, work / "actions.log")]
+        assistant = start_assistant(work, credentials=write_sms_credentials(work))
         try:
-            servers.append(start_rasa_server(rasa_port, endpoints, work / "rasa.log", credentials=work / "credentials.yml"))
-            wait_until_ready(servers[0], ACTION_READY_PATH)
-            wait_until_ready(servers[1], RASA_READY_PATH)
-            lines = report(f"{servers[1].url}/webhooks/twilio_sms/webhook", token)
+            lines = report(f"{assistant.rasa.url}/webhooks/twilio_sms/webhook", LOOPBACK_AUTH_TOKEN)
         finally:
-            stop_all(servers)
+            assistant.stop()
     text = "\n".join(lines) + "\n"
     print(text)
     RESULTS.parent.mkdir(exist_ok=True)

@@ -24,23 +24,14 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import yaml
 
 from bench.load import conversations, rest_turn, run_load
 from tools.process_memory import peak_rss_mb
-from runtime.servers import (
-    ACTION_READY_PATH,
-    DEFAULT_MODEL,
-    PROJECT_DIR,
-    Server,
-    free_port,
-    start_action_server,
-    start_rasa_server,
-    wait_until_ready,
-    write_endpoints,
-)
+from runtime.servers import DEFAULT_MODEL, PROJECT_DIR, Server
+from runtime.stack import start_assistant
 
 RESULTS_DIR = PROJECT_DIR / "results"
 OUR_CONFIG = PROJECT_DIR / "config.yml"
@@ -142,19 +133,10 @@ async def _rest_levels(url: str, apology: str, long_run: bool) -> Dict[str, Any]
 def full_turn(model: Path, work: Path, apology: str, long_run: bool) -> Dict[str, Any]:
     """Both servers on loopback with this model; start-up, load levels, peak memory."""
     run_dir = work / f"run-{model.name.split('.')[0]}"
-    run_dir.mkdir()
-    action_port, rasa_port = free_port(), free_port()
-    endpoints = write_endpoints(run_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook",
-                                run_dir / "rasa.db")
-    servers: List[Server] = []
+    assistant = start_assistant(run_dir, model=model)
     try:
-        actions = start_action_server(action_port, run_dir / "action_server.log")
-        servers.append(actions)
-        rasa = start_rasa_server(rasa_port, endpoints, run_dir / "rasa_server.log", model=model)
-        servers.append(rasa)
-        wait_until_ready(actions, ACTION_READY_PATH)
-        url = f"{rasa.url}/webhooks/rest/webhook"
-        startup = asyncio.run(_first_answer(url, rasa, apology))
+        rasa, actions, url = assistant.rasa, assistant.actions, assistant.rest_url
+        startup = asyncio.run(_first_answer(url, rasa, apology))  # since the Rasa server was spawned
         result = asyncio.run(_rest_levels(url, apology, long_run))
         result["startup_seconds"] = round(startup, 1)
         result["rasa_server_peak_rss_mb"] = peak_rss_mb(rasa.process.pid)
@@ -163,8 +145,7 @@ def full_turn(model: Path, work: Path, apology: str, long_run: bool) -> Dict[str
         result["rasa_server_error_log_lines"] = len(errors_logged)
         return result
     finally:
-        for server in reversed(servers):
-            server.stop()
+        assistant.stop()
 
 
 def bench_pipeline(name: str, config: Path, work: Path, apology: str, long_run: bool) -> Dict[str, Any]:

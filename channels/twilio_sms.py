@@ -138,7 +138,7 @@ class TwilioSmsInput(ClinicInputChannel):
         elif not (settings.auth_token and settings.webhook_url):
             logger.warning(
                 "The SMS channel refuses every request (403) until TWILIO_AUTH_TOKEN and TWILIO_WEBHOOK_URL "
-                "are set (see README, 'Text messages')."
+                "are set (see docs/SMS.md)."
             )
 
     def is_signed(self, request: Request, params: FormParams) -> bool:

@@ -119,7 +119,7 @@ def endpoints_config(
         config["tracker_store"] = postgres_tracker_store(env[DATABASE_URL_VAR])
     else:
         sqlite_db = sqlite_db or env.get(SQLITE_DB_VAR) or DEFAULT_SQLITE_DB
-        # Rasa's SQL store on SQLite in WAL mode with pooled connections (README, "Performance")
+        # Rasa's SQL store on SQLite in WAL mode with pooled connections (docs/PERFORMANCE.md)
         config["tracker_store"] = {"type": SQLITE_TRACKER_STORE, "dialect": "sqlite", "db": str(sqlite_db)}
     if env.get(REDIS_URL_VAR):
         config["lock_store"] = redis_lock_store(env[REDIS_URL_VAR])

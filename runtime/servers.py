@@ -16,7 +16,7 @@ from typing import IO, Dict, List, Mapping, Optional, Sequence
 
 import yaml
 
-from runtime.endpoints import ACTION_TOKEN_VAR, SQLITE_TRACKER_STORE, endpoints_config, write_endpoints_file  # noqa: F401
+from runtime.endpoints import ACTION_TOKEN_VAR, endpoints_config, write_endpoints_file
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_DIR / "models" / "bliss.tar.gz"
@@ -132,7 +132,7 @@ def rasa_run_args(
     The container images run the same (a test compares them).
     """
     return [
-        "-m", "runtime.rasa_run", "run",  # `rasa` with the speed-ups of serving/ (README, "Performance")
+        "-m", "runtime.rasa_run", "run",  # `rasa` with runtime/patches/ (docs/PERFORMANCE.md)
         "--model", str(model),
         "--endpoints", str(endpoints),
         "--credentials", str(credentials),

@@ -1,7 +1,13 @@
-"""A running assistant: both servers on free loopback ports and a REST client (tests, benchmarks)."""
+"""The one way to start the assistant on this machine: action server, Rasa server, demo page.
+
+`make run` (runtime/serve.py), `make shell` (runtime/shell.py), the tests and the benchmarks all
+call `start_assistant`. By default every server gets a free loopback port and its own files in
+`work_dir` (endpoints, credentials, SQLite store, logs); `make run` passes its fixed ports and the
+project's endpoints instead.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -9,7 +15,9 @@ import requests
 
 from runtime.servers import (
     ACTION_READY_PATH,
+    DEFAULT_CORS,
     DEFAULT_CREDENTIALS,
+    DEFAULT_MODEL,
     RASA_READY_PATH,
     Server,
     free_port,
@@ -20,17 +28,29 @@ from runtime.servers import (
     write_credentials,
     write_endpoints,
 )
+from runtime.web_server import WebServer, start_web_server
+
+
+@dataclass(frozen=True)
+class Ports:
+    action: int = field(default_factory=free_port)
+    rasa: int = field(default_factory=free_port)
+    page: int = field(default_factory=free_port)  # the socket.io channel accepts pages served here
 
 
 @dataclass
 class RunningAssistant:
-    rasa: Server
+    rasa: Optional[Server]  # None for `make shell`, which runs its own Rasa process
     actions: Server
     work_dir: Path
     credentials: Path = DEFAULT_CREDENTIALS
     env: Optional[Dict[str, str]] = None
-    page_port: int = 0  # the socket.io channel accepts pages served on this port (tests/test_web_widget.py)
+    page_port: int = 0
     rasa_args: Sequence[str] = ()  # extra `rasa run` arguments, e.g. ("--enable-api", "--auth-token", T)
+    endpoints: Optional[Path] = None
+    log_dir: Optional[Path] = None
+    page: Optional[WebServer] = None  # the demo page, when started
+    model: Path = DEFAULT_MODEL
 
     @property
     def action_port(self) -> int:
@@ -40,6 +60,9 @@ class RunningAssistant:
     def rest_url(self) -> str:
         return f"{self.rasa.url}/webhooks/rest/webhook"
 
+    def servers(self) -> List[Server]:
+        return [server for server in (self.actions, self.rasa) if server is not None]
+
     def ask(self, sender: str, message: str, timeout: float = 60.0) -> List[Dict[str, Any]]:
         """Send one message over REST; the bot's messages as Rasa returns them."""
         response = requests.post(self.rest_url, json={"sender": sender, "message": message}, timeout=timeout)
@@ -47,19 +70,71 @@ class RunningAssistant:
         return response.json()
 
     def stop(self) -> None:
-        self.rasa.stop()
-        self.actions.stop()
+        if self.page is not None:
+            self.page.stop()
+        for server in reversed(self.servers()):
+            server.stop()
+
+    def start_rasa(self, port: Optional[int] = None) -> Server:
+        """Start the Rasa server (on `port`, default its current one) with this stack's files; wait until it answers."""
+        port = port or int(self.rasa.url.rsplit(":", 1)[1])
+        self.rasa = start_rasa_server(
+            port, self.endpoints, (self.log_dir or self.work_dir) / "rasa_server.log",
+            credentials=self.credentials, cors=[*DEFAULT_CORS, *page_origins(self.page_port)], env=self.env,
+            extra_args=self.rasa_args, model=self.model,
+        )
+        wait_until_ready(self.rasa, RASA_READY_PATH)
+        return self.rasa
 
     def restart_rasa(self) -> None:
         """Stop the Rasa server and start it again on the same port, with the same files."""
         self.rasa.stop()
-        port = int(self.rasa.url.rsplit(":", 1)[1])
-        self.rasa = start_rasa_server(
-            port, self.work_dir / "endpoints.yml", self.work_dir / "rasa_server.log",
-            credentials=self.credentials, cors=page_origins(self.page_port), env=self.env,
-            extra_args=self.rasa_args,
+        self.start_rasa()
+
+
+def start_assistant(
+    work_dir: Path,
+    env: Optional[Dict[str, str]] = None,
+    credentials: Path = DEFAULT_CREDENTIALS,
+    rasa_args: Sequence[str] = (),
+    model: Path = DEFAULT_MODEL,
+    ports: Optional[Ports] = None,
+    endpoints: Optional[Path] = None,
+    log_dir: Optional[Path] = None,
+    keep_configured_origins: bool = False,
+    with_rasa: bool = True,
+    with_page: bool = False,
+) -> RunningAssistant:
+    """Start the action server, the Rasa server and (`with_page`) the demo page; wait until they answer.
+
+    `endpoints`: the endpoints file to use; default one in `work_dir` with this action server and
+    the SQLite file `work_dir`/rasa.db. The socket.io channel (and --cors) accepts the origin of
+    the page port, plus the origins `credentials` lists when `keep_configured_origins`.
+    """
+    work_dir.mkdir(parents=True, exist_ok=True)
+    ports = ports or Ports()
+    log_dir = log_dir or work_dir
+    if endpoints is None:
+        endpoints = write_endpoints(
+            work_dir / "endpoints.yml", f"http://127.0.0.1:{ports.action}/webhook", work_dir / "rasa.db", env=None
         )
-        wait_until_ready(self.rasa, RASA_READY_PATH)
+    page_credentials = write_credentials(
+        work_dir / "credentials-with-page.yml", page_origins(ports.page), keep_configured_origins, base=credentials
+    )
+    actions = start_action_server(ports.action, log_dir / "action_server.log", env=env)
+    running = RunningAssistant(
+        None, actions, work_dir, page_credentials, env, ports.page, rasa_args, endpoints, log_dir, model=model
+    )
+    try:
+        wait_until_ready(actions, ACTION_READY_PATH)
+        if with_rasa:
+            running.start_rasa(ports.rasa)
+        if with_page:
+            running.page = start_web_server(ports.page, running.rasa.url)
+    except BaseException:
+        running.stop()
+        raise
+    return running
 
 
 def rest_conversation_id(sender: str) -> str:
@@ -77,36 +152,3 @@ def reply_text(messages: List[Dict[str, Any]]) -> str:
 
 def reply_buttons(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return [button for message in messages for button in message.get("buttons", []) or []]
-
-
-def start_assistant(
-    work_dir: Path,
-    env: Optional[Dict[str, str]] = None,
-    credentials: Path = DEFAULT_CREDENTIALS,
-    rasa_args: Sequence[str] = (),
-) -> RunningAssistant:
-    """Start the action server and the Rasa server with their own ports, endpoints and SQLite file.
-
-    The socket.io channel (and --cors, as `make run` does) accepts the origin of a web page
-    on `page_port` (reserved here, for the browser tests' demo page) and no other; the other
-    channels are configured by `credentials`.
-    """
-    work_dir.mkdir(parents=True, exist_ok=True)
-    action_port, rasa_port, page_port = free_port(), free_port(), free_port()
-    endpoints = write_endpoints(
-        work_dir / "endpoints.yml", f"http://127.0.0.1:{action_port}/webhook", work_dir / "rasa.db"
-    )
-    credentials = write_credentials(work_dir / "credentials-with-page.yml", page_origins(page_port), base=credentials)
-    actions = start_action_server(action_port, work_dir / "action_server.log", env=env)
-    rasa = start_rasa_server(
-        rasa_port, endpoints, work_dir / "rasa_server.log", credentials=credentials, cors=page_origins(page_port), env=env,
-        extra_args=rasa_args,
-    )
-    try:
-        wait_until_ready(actions, ACTION_READY_PATH)
-        wait_until_ready(rasa, RASA_READY_PATH)
-    except Exception:
-        rasa.stop()
-        actions.stop()
-        raise
-    return RunningAssistant(rasa, actions, work_dir, credentials, env, page_port, rasa_args)

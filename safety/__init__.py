@@ -1,1 +1,2 @@
-"""Patient safety, in plain Python: the deterministic emergency safety net and its staff-editable patterns."""
+"""Patient safety, in plain Python: the deterministic emergency safety net and its staff-editable
+patterns, and the recognition of questions about one's own dose or treatment."""

@@ -22,7 +22,7 @@ from packaging.requirements import Requirement
 
 from tests.scale.stack import NGINX_CONFIG_DIR
 from channels import session_ids
-from tools import endpoints, rasa_server
+from runtime import endpoints, rasa_server
 from runtime.servers import ACTION_READY_PATH, action_server_args, rasa_replica_args
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -336,6 +336,18 @@ def test_the_rasa_image_has_every_module_the_server_loads() -> None:
 def test_the_action_image_has_every_module_the_action_server_loads() -> None:
     actions = [f"actions.{path.stem}" for path in (PROJECT_DIR / "actions").glob("*.py")]
     assert_copied("actions.Dockerfile", local_import_closure(["runtime.action_server", *actions]))
+
+
+#: Folders of code the servers never run: benchmarks, evaluation, developer and staff commands, tests.
+NOT_SHIPPED = ("bench/", "eval/", "tools/", "tests/")
+
+
+@pytest.mark.parametrize("name", ["rasa.Dockerfile", "actions.Dockerfile"])
+def test_images_copy_whole_folders_of_runtime_code_only(name: str) -> None:
+    for source in copied_paths(dockerfile(name)):
+        if source.endswith(".py"):
+            pytest.fail(f"{name} picks the single file {source}: copy its whole folder")
+        assert not source.startswith(NOT_SHIPPED), f"{name} copies {source}, which no server runs"
 
 
 def test_image_requirements_are_pinned_in_constraints() -> None:

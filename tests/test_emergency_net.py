@@ -1,6 +1,7 @@
 """The emergency safety net: its staff-editable patterns, live reload, and the NLU component that applies it."""
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -152,6 +153,21 @@ def test_a_broken_edit_keeps_the_last_good_patterns(tmp_path: Path) -> None:
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
     assert store.match("he is not breathing") == "first"
     assert "broken" in str(store.last_error)
+
+
+def test_a_save_in_progress_is_not_logged_and_the_finished_file_is_used(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "patterns.yml"
+    path.write_text("patterns:\n  - name: first\n    phrases: [not breathing]\n", encoding="utf-8")
+    store = PatternStore(path)
+    assert store.match("he is not breathing") == "first"
+    path.write_text("", encoding="utf-8")  # an editor saving in place: truncated, not yet written
+    with caplog.at_level(logging.ERROR):
+        assert store.match("he is not breathing") == "first"
+    assert not caplog.records, "a save in progress is not reported as a broken file"
+    path.write_text("patterns:\n  - name: second\n    phrases: [not breathing]\n", encoding="utf-8")
+    assert store.match("he is not breathing") == "second"
 
 
 def test_an_unknown_term_is_reported() -> None:

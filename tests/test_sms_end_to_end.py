@@ -15,7 +15,8 @@ from runtime.stack import RunningAssistant, start_assistant
 from tests.conftest import MODEL_PATH
 from tests.test_rest_end_to_end import CLINIC_FAQ
 from tests.tracker_rows import user_texts
-from tools.clients import PUBLIC_URL, SMS_CHANNEL, TwilioClient, twiml_messages, write_sms_credentials
+from safety.emergency_net import emergency_pattern_for
+from tools.clients import LOOPBACK_AUTH_TOKEN, PUBLIC_URL, SMS_CHANNEL, TwilioClient, twiml_messages, write_sms_credentials
 from runtime.servers import RASA_READY_PATH, Server, free_port, start_rasa_server, wait_until_ready, write_endpoints
 
 _numbers = itertools.count(1)
@@ -215,14 +216,15 @@ def test_the_opt_out_survives_a_restart_of_the_server(sms: SmsAssistant, answer_
     assert answer_book.answers["ask_what_is_ldn"].sms in sms.ask(phone, "What is LDN?")[0]
 
 
-def start_sms_server(sms: SmsAssistant, name: str, settings: dict, env: dict) -> Server:
-    """Another Rasa server (same action server) with other SMS settings."""
+def start_sms_server(sms: SmsAssistant, name: str, settings: dict, env: dict, action_url: str = "") -> Server:
+    """Another Rasa server (the same action server, or `action_url`) with other SMS settings."""
     work_dir = sms.assistant.work_dir / name
     work_dir.mkdir()
     credentials = yaml.safe_load(write_sms_credentials(work_dir).read_text(encoding="utf-8"))
     credentials[SMS_CHANNEL] = {"store_path": str(work_dir / "sms.db"), **settings}
     (work_dir / "credentials.yml").write_text(yaml.safe_dump(credentials), encoding="utf-8")
-    endpoints = write_endpoints(work_dir / "endpoints.yml", f"{sms.assistant.actions.url}/webhook", work_dir / "rasa.db")
+    action_url = action_url or f"{sms.assistant.actions.url}/webhook"
+    endpoints = write_endpoints(work_dir / "endpoints.yml", action_url, work_dir / "rasa.db")
     server = start_rasa_server(
         free_port(), endpoints, work_dir / "rasa_server.log", credentials=work_dir / "credentials.yml", env=env
     )
@@ -232,6 +234,25 @@ def start_sms_server(sms: SmsAssistant, name: str, settings: dict, env: dict) ->
         server.stop()
         raise
     return server
+
+
+#: An emergency the trained model recognises and the safety net's phrases do not (checked below).
+MODEL_ONLY_EMERGENCY = "my wife is turning cold and wont answer me"
+
+
+def test_with_the_action_server_down_an_emergency_only_the_model_knows_still_gets_the_emergency_message(
+    sms: SmsAssistant, answer_book: AnswerBook
+) -> None:
+    assert emergency_pattern_for(MODEL_ONLY_EMERGENCY) is None, "this test needs a message only the model knows"
+    signed = {"auth_token": LOOPBACK_AUTH_TOKEN, "webhook_url": PUBLIC_URL}
+    server = start_sms_server(sms, "no-actions", signed, {}, action_url=f"http://127.0.0.1:{free_port()}/webhook")
+    try:
+        client = TwilioClient(f"{server.url}/webhooks/twilio_sms/webhook")
+        assert twiml_messages(client.text(new_phone(), MODEL_ONLY_EMERGENCY)) == [answer_book.message("emergency", "sms")]
+        apology = answer_book.message("service_unavailable", "sms")
+        assert twiml_messages(client.text(new_phone(), "What is LDN?")) == [apology]
+    finally:
+        server.stop()
 
 
 def test_without_token_and_url_every_request_is_refused(sms: SmsAssistant) -> None:

@@ -1,6 +1,6 @@
 """The chat widget on the demo clinic page, in a real headless Chromium (Debian's) driven by Playwright.
 
-Screenshots go to results/ (committed): widget-normal-dose.png shows the answer to
+Screenshots go to results/ with `make screenshots` (committed; `make test` writes them to a temporary folder): widget-normal-dose.png shows the answer to
 "Will normal dose naltrexone work for me?" with its quick replies and the call link.
 """
 from __future__ import annotations
@@ -15,10 +15,10 @@ from playwright.sync_api import Locator, Page, Playwright, expect, sync_playwrig
 
 from answer_book.model import Answer, AnswerBook
 from runtime.stack import RunningAssistant
+from tests.results_dir import results_dir
 from runtime.web_server import WebServer, start_web_server
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-RESULTS_DIR = PROJECT_DIR / "results"
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; never a browser download
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -82,8 +82,7 @@ class ChatPage:
         return self.page.locator(".rw-replies").last.locator(".rw-reply")
 
     def screenshot(self, name: str) -> None:
-        RESULTS_DIR.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(RESULTS_DIR / name), animations="disabled")  # finished, not mid-slide
+        self.page.screenshot(path=str(results_dir() / name), animations="disabled")  # finished, not mid-slide
 
 
 @pytest.fixture(scope="module")

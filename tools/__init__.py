@@ -1,1 +1,2 @@
-"""Developer tooling: build the spaCy pipeline, start the servers, evaluate, benchmark."""
+"""Developer and staff commands: check and preview the answers, forget a conversation, the clients
+tests and benchmarks talk to the assistant with, memory readings of a process."""

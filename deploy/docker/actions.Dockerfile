@@ -1,6 +1,5 @@
-# The action server: rasa-sdk + PyYAML + the actions package (and the local modules it imports:
-# safety/, runtime/log_privacy.py, runtime/endpoints.py, runtime/patches/http_limits.py). No Rasa, no
-# TensorFlow (a test checks both).
+# The action server: rasa-sdk + PyYAML + the actions package and the folders it imports, whole
+# (runtime/, answer_book/, staff_files/, safety/). No Rasa, no TensorFlow (a test checks both).
 #   docker build -f deploy/docker/actions.Dockerfile -t bliss/actions .
 FROM python:3.10-slim-bookworm
 
@@ -10,9 +9,10 @@ WORKDIR /app
 COPY requirements-actions.txt constraints.txt ./
 RUN pip install --upgrade "pip<24.1" && pip install -r requirements-actions.txt
 
-COPY tools/__init__.py runtime/action_server.py runtime/log_privacy.py runtime/endpoints.py tools/
-COPY serving/__init__.py runtime/patches/http_limits.py serving/
+COPY runtime/ runtime/
 COPY actions/ actions/
+COPY answer_book/ answer_book/
+COPY staff_files/ staff_files/
 COPY safety/ safety/
 COPY answers/ answers/
 

@@ -15,16 +15,18 @@ WORKDIR /app
 COPY requirements-rasa.txt constraints.txt ./
 RUN pip install --upgrade "pip<24.1" && pip install -r requirements-rasa.txt
 
-COPY tools/ tools/
+# Runtime code only, whole folders (no benchmarks, evaluation or developer tools; a test checks
+# that these folders hold every module the server imports).
+COPY runtime/ runtime/
 COPY nlu_pipeline/ nlu_pipeline/
 RUN python -m runtime.build_spacy_pipeline .cache/spacy/en_bliss_ldn
 
-COPY actions/ actions/
 COPY channels/ channels/
 COPY nlu_components/ nlu_components/
 COPY stores/ stores/
-COPY serving/ serving/
 COPY safety/ safety/
+COPY answer_book/ answer_book/
+COPY staff_files/ staff_files/
 COPY answers/ answers/
 COPY config.yml domain.yml credentials.yml endpoints.yml ./
 COPY models/bliss.tar.gz models/bliss.tar.gz

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
+from runtime.patches.version_guard import require_version
+
+#: The Rasa release this patch was written and tested against (constraints.txt pins it).
+PATCHED_RASA_VERSION = "3.6.21"
+
 _installed = False
 
 
@@ -18,6 +23,9 @@ def install() -> None:
     global _installed
     if _installed:
         return
+    import rasa
+
+    require_version("Rasa", rasa.__version__, PATCHED_RASA_VERSION, __file__)
     from jsonschema import exceptions, validators
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.constants import DOCS_BASE_URL

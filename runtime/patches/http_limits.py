@@ -12,6 +12,8 @@ import os
 from time import monotonic
 from typing import Dict
 
+from runtime.patches.version_guard import require_version
+
 #: Seconds for a whole request to arrive; a chat message arrives in milliseconds.
 REQUEST_TIMEOUT_SECONDS = 10
 #: Bytes of one request: the channels' own caps are 128 KB; an action call carries the

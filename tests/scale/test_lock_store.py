@@ -13,7 +13,6 @@ import shutil
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Iterator, List, Type
 
 import pytest
@@ -21,9 +20,10 @@ from rasa.core.lock_store import LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from stores.redis_lock import AtomicRedisLockStore
+from tests.results_dir import results_dir
 from tests.scale.stack import Stack, install_packages, make_work_dir
 from runtime.endpoints import endpoints_config
-from runtime.servers import PROJECT_DIR, free_port
+from runtime.servers import free_port
 
 REPLICAS = 8
 TICKETS_PER_REPLICA = 50
@@ -31,7 +31,7 @@ TURNS_PER_REPLICA = 15
 # seconds: a ticket lost by a racing store blocks its conversation this long (Rasa default 60)
 LOCK_LIFETIME = 3
 REPLICA_SECONDS = 20  # each replica's turns end by then; unfinished turns count as errors
-RESULTS_PATH = PROJECT_DIR / "results" / "lock_store.json"
+RESULTS_NAME = "lock_store.json"  # in tests/results_dir.py results_dir()
 RESULTS: dict = {"rasa_redis_lock_store": {}, "atomic_redis_lock_store": {}}
 
 
@@ -137,8 +137,7 @@ def test_atomic_lock_store_issues_every_ticket_once(redis_url: str) -> None:
 def test_atomic_lock_store_lets_one_replica_at_a_time_into_a_conversation(redis_url: str) -> None:
     state = holders_at_once(AtomicRedisLockStore, redis_url)
     RESULTS["atomic_redis_lock_store"].update({f"turns_{k}": v for k, v in state.items() if k != "inside"})
-    RESULTS_PATH.parent.mkdir(exist_ok=True)
-    RESULTS_PATH.write_text(json.dumps({"command": "make test-scale", **RESULTS}, indent=2) + "\n", encoding="utf-8")
+    (results_dir() / RESULTS_NAME).write_text(json.dumps({"command": "make test-scale", **RESULTS}, indent=2) + "\n", encoding="utf-8")
     print("\nlock store under contention:\n" + json.dumps(RESULTS, indent=2))
     assert state["errors"] == 0, f"{state['errors']} turns lost their ticket"
     assert state["most_inside"] == 1, f"{state['most_inside']} replicas were inside one conversation at once"

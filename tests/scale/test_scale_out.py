@@ -34,11 +34,11 @@ import requests
 from answer_book.schema import load_answer_book
 from answer_book.store import DEFAULT_ANSWERS_PATH
 from channels.incoming import conversation_id
+from tests.results_dir import results_dir
 from tests.scale.stack import Stack, install_packages, make_work_dir
 from runtime.servers import (
     ACTION_READY_PATH,
     DEFAULT_MODEL,
-    PROJECT_DIR,
     RASA_READY_PATH,
     Server,
     free_port,
@@ -59,7 +59,7 @@ WAIT_FOR_STOP_BEFORE = 4  # ... and no conversation sends its message no. 5 befo
 # a visitor's pause between messages; 0.3-1.2 s drove the p95 reply time to 9 s on the shared 2-core
 # machine (close to the channel's 10 s reply timeout), 1-3 s keeps it well below
 THINK_SECONDS = (1.0, 3.0)
-RESULTS_PATH = PROJECT_DIR / "results" / "scale.json"
+RESULTS_NAME = "scale.json"  # in tests/results_dir.py results_dir()
 
 
 @dataclass
@@ -416,8 +416,7 @@ def test_conversations_survive_a_replica_stopping(deployment: Deployment) -> Non
         **EXTRA_RESULTS,
     }
     print("\nscale-out result:\n" + json.dumps(report, indent=2))
-    RESULTS_PATH.parent.mkdir(exist_ok=True)
-    RESULTS_PATH.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (results_dir() / RESULTS_NAME).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
     assert not failed, f"requests that failed: {failed[:10]}"
     assert not apologies, f"answered with the apology (reply timeout or failure): {apologies[:10]}"

@@ -1,0 +1,49 @@
+"""The patches to Rasa and Sanic (runtime/patches/): each does what it says, and only on its release.
+
+The request timer of runtime/patches/http_limits.py is tested end to end against the real server
+in tests/hostile/test_defects.py (a slowly trickled request is cut off at the request timeout).
+"""
+from __future__ import annotations
+
+import jsonschema
+import pytest
+import rasa
+import sanic
+from rasa.core.actions.action import RemoteAction
+
+from runtime.patches import action_response, http_limits
+from runtime.patches.version_guard import UnpatchedVersion, require_version
+
+VALID = {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": [{"text": "hi"}]}
+INVALID = {"events": [{"no event key": True}], "responses": "not a list"}
+
+
+def test_each_patch_names_the_release_that_is_installed() -> None:
+    assert action_response.PATCHED_RASA_VERSION == rasa.__version__
+    assert http_limits.PATCHED_SANIC_VERSION == sanic.__version__
+
+
+def test_a_patch_refuses_another_release() -> None:
+    with pytest.raises(UnpatchedVersion, match="patches Rasa 3.6.21, found 3.7.0"):
+        require_version("Rasa", "3.7.0", "3.6.21", "action_response.py")
+
+
+def test_the_action_response_check_accepts_and_refuses_what_rasas_own_did() -> None:
+    original = RemoteAction._validate_action_result
+    action = RemoteAction("action_answer_faq", None)
+    assert original(action, VALID)
+    with pytest.raises(jsonschema.ValidationError) as rasa_error:
+        original(action, INVALID)
+    action_response.install()
+    assert RemoteAction._validate_action_result(action, VALID)
+    with pytest.raises(jsonschema.ValidationError) as patched_error:
+        RemoteAction._validate_action_result(action, INVALID)
+    assert patched_error.value.message.split(".")[0] == rasa_error.value.message.split(".")[0]
+
+
+def test_the_http_limits_are_set_for_apps_made_after_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SANIC_REQUEST_TIMEOUT", raising=False)
+    http_limits.install()
+    app = sanic.Sanic("limits_test")
+    assert app.config.REQUEST_TIMEOUT == http_limits.REQUEST_TIMEOUT_SECONDS
+    assert app.config.REQUEST_MAX_SIZE == http_limits.REQUEST_MAX_BYTES
