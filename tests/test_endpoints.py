@@ -71,6 +71,12 @@ def test_action_server_url_comes_from_the_environment(tmp_path: Path) -> None:
     assert read_back(tmp_path, PRODUCTION_ENV).action.url == "http://actions:5055/webhook"
 
 
+def test_make_runs_endpoints_file_sends_the_action_token_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ACTION_TOKEN_VAR, "the-token-of-make-run")
+    endpoints = AvailableEndpoints.read_endpoints(str(Path(__file__).parent.parent / "endpoints.yml"))
+    assert endpoints.action.headers == {ACTION_TOKEN_HEADER: "the-token-of-make-run"}
+
+
 def test_the_rasa_server_sends_the_action_token_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
