@@ -6,13 +6,12 @@ file's path comes from the caller or from the ANSWERS_PATH environment variable.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Optional
 
 from answer_book.model import AnswerBook, AnswersFileError
 from answer_book.schema import parse_answer_book
-from staff_files.live_file import LiveFile
+from staff_files.live_file import LiveFile, shared
 
 DEFAULT_ANSWERS_PATH = Path(__file__).resolve().parent.parent / "answers" / "answers.yml"
 ANSWERS_PATH_ENV = "ANSWERS_PATH"
@@ -25,10 +24,6 @@ class AnswerStore(LiveFile[AnswerBook]):
         super().__init__(path, parse_answer_book, "Answers file", AnswersFileError)
 
 
-_stores: Dict[Path, AnswerStore] = {}
-_stores_lock = threading.Lock()
-
-
 def answers_path() -> Path:
     """ANSWERS_PATH, else answers/answers.yml."""
     return Path(os.environ.get(ANSWERS_PATH_ENV) or DEFAULT_ANSWERS_PATH)
@@ -36,8 +31,4 @@ def answers_path() -> Path:
 
 def answer_store(path: Optional[Path] = None) -> AnswerStore:
     """The shared store for `path` (default: ANSWERS_PATH or answers/answers.yml)."""
-    path = (path or answers_path()).resolve()
-    with _stores_lock:
-        if path not in _stores:
-            _stores[path] = AnswerStore(path)
-        return _stores[path]
+    return shared(AnswerStore, path or answers_path())

@@ -13,14 +13,13 @@ from __future__ import annotations
 import logging
 import os
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Pattern, Tuple
 
 import yaml
 
-from staff_files.live_file import LiveFile, StaffFileError
+from staff_files.live_file import LiveFile, StaffFileError, shared
 
 logger = logging.getLogger(__name__)
 
@@ -137,10 +136,6 @@ class PatternStore(LiveFile[EmergencyPatterns]):
         return self.current().match(text)
 
 
-_stores: Dict[Path, PatternStore] = {}
-_stores_lock = threading.Lock()
-
-
 def patterns_path(configured: Optional[str] = None) -> Path:
     """`configured` (relative to the project), else EMERGENCY_PATTERNS_PATH, else safety/emergency_patterns.yml."""
     chosen = configured or os.environ.get(PATTERNS_PATH_ENV)
@@ -152,11 +147,7 @@ def patterns_path(configured: Optional[str] = None) -> Path:
 
 def pattern_store(path: Optional[Path] = None) -> PatternStore:
     """The shared store of `path` (default: see `patterns_path`)."""
-    path = (path or patterns_path()).resolve()
-    with _stores_lock:
-        if path not in _stores:
-            _stores[path] = PatternStore(path)
-        return _stores[path]
+    return shared(PatternStore, path or patterns_path())
 
 
 def emergency_pattern_for(text: Optional[str]) -> Optional[str]:

@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Generic, List, Optional, Tuple, TypeVar
+from typing import Callable, Dict, Generic, List, Optional, Tuple, Type, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -135,3 +135,17 @@ class LiveFile(Generic[T]):
     def _just_written(stamp: Optional[Stamp]) -> bool:
         """Saved less than SAVE_SETTLE_SECONDS ago: an editor saving in place may not have finished."""
         return stamp is not None and time.time_ns() - stamp[1] < SAVE_SETTLE_SECONDS * 1e9
+
+
+L = TypeVar("L", bound=LiveFile)
+_shared: Dict[Tuple[type, Path], LiveFile] = {}
+_shared_lock = threading.Lock()
+
+
+def shared(kind: Type[L], path: Path) -> L:
+    """The one `kind(path)` of this process, so every caller serves the same reloads of the file."""
+    key = (kind, path.resolve())
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = kind(key[1])
+        return _shared[key]  # type: ignore[return-value]
