@@ -58,7 +58,7 @@ test: validate check-answers test-core test-py ## Everything: validation, answer
 
 # --- NLU evaluation (issue 4) ---
 .PHONY: eval
-eval: $(SPACY_PIPELINE)/meta.json ## Benchmark our NLU against Rasa's default pipeline (dev set, holdout, 5-fold CV, parse time) into results/eval.*
+eval: $(MODEL) ## Our NLU and the whole assistant on real questions, against Rasa's default and the model before issue 15 (results/eval.*)
 	$(PY) -m eval.evaluate
 
 clean: ## Remove the trained model, the spaCy pipeline and the local conversation store

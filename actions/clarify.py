@@ -3,15 +3,17 @@
 FallbackClassifier answers nlu_fallback when the best intent is below the threshold or the best
 two are within the ambiguity threshold (config.yml); the classifier's ranking is still in
 intent_ranking. Two-stage fallback:
-1. first miss: if the two best intents are questions we answer and together hold most of the
-   confidence, "Did you mean...?" with a button per question and "Something else"; otherwise
-   what the assistant can answer (action_explain_scope's reply);
+1. first miss: if the best intents are questions we answer and together hold most of the
+   confidence, "Did you mean...?" with a button per question and "Something else"; else, if a
+   passage of the clinic's article fits the question well enough (answer_book/passages.py), that
+   passage quoted as the clinic's text; otherwise what the assistant can answer;
 2. a miss right after a miss: stop guessing, offer the clinic's phone.
 A question about one's own dose or treatment ("should I take 50mg") is never a close call to
 guess at: it gets "only your own doctor can advise" (as action_explain_scope does).
 """
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -19,40 +21,71 @@ from rasa_sdk import Tracker
 from answer_book.model import Answer, AnswerBook
 from actions.clinic_action import ClinicAction
 from safety.personal_advice import personal_question
-from answer_book.rendering import Message, did_you_mean_messages, scope_messages, still_not_understood_messages
+from answer_book.passages import Passage, passage_store
+from answer_book.rendering import (
+    Message,
+    did_you_mean_messages,
+    passage_messages,
+    scope_messages,
+    still_not_understood_messages,
+)
 
 FALLBACK_INTENT = "nlu_fallback"
 #: Parse-data key set by nlu_components/input_guard.py on messages it refused to classify, and
 #: its reason for a message over the length limits (plain strings: actions do not import Rasa).
 INPUT_GUARD = "input_guard"
 TOO_LONG = "too long"
-#: The two candidates must together hold at least this much of the confidence: the model is
-#: sure it is one of the two, unsure which (below it the message is more likely out of scope).
+#: The candidates offered must together hold at least this much of the confidence: the model is
+#: sure it is one of them, unsure which (below it the message is more likely out of scope).
 PAIR_CONFIDENCE = 0.5
+#: At most this many questions under "Did you mean" (DID_YOU_MEAN_CHOICES overrides it, for
+#: `make eval` to measure 2 against 3: results/eval.md).
+MAX_CHOICES = int(os.environ.get("DID_YOU_MEAN_CHOICES", "3"))
 #: Actions that are not a reply to the visitor when looking for the previous turn's reply.
 NOT_A_REPLY = frozenset({"action_listen", "action_session_start"})
 
 
-def close_call(book: AnswerBook, parse_data: Dict[str, Any]) -> Optional[List[Answer]]:
-    """The two FAQ answers the message is torn between, or None.
+def close_call(book: AnswerBook, parse_data: Dict[str, Any], max_choices: int = MAX_CHOICES) -> Optional[List[Answer]]:
+    """The FAQ answers (two, or up to `max_choices`) the message is torn between, or None.
 
-    Only questions with an answer qualify (ask_* intents): never emergency, symptoms_worse or
-    small talk; if one of those is among the best two, it is not a close call between questions.
-    A message the input guard refused (empty, emoji only, too long) or with no word in it (a bare
-    number) is not a question at all, whatever the classifier ranked for it.
+    The fewest of the best intents that together hold PAIR_CONFIDENCE, at least two. Only
+    questions with an answer qualify (ask_* intents): never emergency, symptoms_worse or small
+    talk; if one of those is among them, it is not a close call between questions. A message the
+    input guard refused (empty, emoji only, too long) or with no word in it (a bare number) is not
+    a question at all, whatever the classifier ranked for it.
     """
     if parse_data.get(INPUT_GUARD) or not any(c.isalpha() for c in str(parse_data.get("text") or "")):
         return None
     ranking = [r for r in parse_data.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
-    best_two = ranking[:2]
-    if len(best_two) < 2:
+    held = 0.0
+    for count, candidate in enumerate(ranking[:max_choices], start=1):
+        name = str(candidate.get("name"))
+        if not (name.startswith("ask_") and name in book.answers):
+            return None
+        held += float(candidate.get("confidence") or 0.0)
+        if count >= 2 and held >= PAIR_CONFIDENCE:
+            return [book.answers[str(r.get("name"))] for r in ranking[:count]]
+    return None
+
+
+#: Intents near the top of the ranking that forbid quoting the article: the message may be about
+#: someone in danger or symptoms getting worse, not a question.
+NOT_A_QUESTION = frozenset({"emergency", "symptoms_worse"})
+
+
+def article_passage(parse_data: Dict[str, Any]) -> Optional[Passage]:
+    """The clinic article's passage to quote for a question no answer fits, or None.
+
+    Never for a message the input guard refused, or one whose best two intents include an
+    emergency or worsening symptoms (the safety net has already turned a real emergency into
+    `emergency`, which never reaches this action).
+    """
+    if parse_data.get(INPUT_GUARD):
         return None
-    names = [str(r.get("name")) for r in best_two]
-    if not all(name.startswith("ask_") and name in book.answers for name in names):
+    ranking = [r.get("name") for r in parse_data.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT]
+    if NOT_A_QUESTION & set(ranking[:2]):
         return None
-    if sum(float(r.get("confidence") or 0.0) for r in best_two) < PAIR_CONFIDENCE:
-        return None
-    return [book.answers[name] for name in names]
+    return passage_store().current().fitting(str(parse_data.get("text") or ""))
 
 
 def previous_reply(tracker: Tracker) -> Optional[str]:
@@ -85,4 +118,7 @@ class ActionClarify(ClinicAction):
         candidates = close_call(book, tracker.latest_message)
         if candidates:
             return did_you_mean_messages(book, candidates, kind)
+        passage = article_passage(tracker.latest_message)
+        if passage is not None:
+            return passage_messages(book, passage.section, passage.text, passage.supports, kind)
         return scope_messages(book, kind)

@@ -70,6 +70,8 @@ REQUIRED_MESSAGES = (
     # no personal medical advice (safety/personal_advice.py)
     "personal_advice",
     "did_you_mean", "something_else_button", "still_not_understood",
+    # a passage of the clinic's article quoted when no answer fits (answer_book/passages.py)
+    "article_passage",
     # hostile or careless input (nlu_components/input_guard.py, channels/never_silent.py)
     "too_long", "busy",
 )

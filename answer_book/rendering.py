@@ -25,6 +25,8 @@ def link_button(title: str, url: str) -> Dict[str, str]:
     return {"title": title, "type": "web_url", "url": url, "payload": url}
 
 
+#: Questions offered under a quoted article passage (as under an answer: at most three).
+FOLLOW_UPS_SHOWN = 3
 #: The intent of the "Something else" button under "Did you mean".
 SOMETHING_ELSE_INTENT = "out_of_scope"
 
@@ -126,3 +128,19 @@ def still_not_understood_messages(book: AnswerBook, kind: str) -> List[Message]:
     """The second miss in a row: stop guessing and offer the clinic's phone."""
     buttons = [] if kind == "sms" else [call_clinic_button(book)]
     return [{"text": book.message("still_not_understood", kind), "buttons": buttons}]
+
+
+def passage_messages(book: AnswerBook, section: str, text: str, supports: Iterable[str], kind: str) -> List[Message]:
+    """A passage of the clinic's article, quoted as the clinic's text, then the offer to call.
+
+    The answers the passage supports are offered as questions (the visitor's may be one of them).
+    """
+    buttons = question_buttons(book, list(supports)[:FOLLOW_UPS_SHOWN])
+    intro = book.message("article_passage", kind)
+    if kind == "sms":
+        return [{"text": f"{intro} {text}\n{book.message('call_offer', 'sms')}", "buttons": buttons}]
+    return [
+        {"text": f"{intro} ({section})"},
+        {"text": text},
+        {"text": book.message("call_offer"), "buttons": buttons + [call_clinic_button(book)]},
+    ]

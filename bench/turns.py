@@ -26,18 +26,15 @@ import warnings
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
-import yaml
 
 from bench.load import conversations, rest_turn, run_load
+from eval.full_models import default_config, train
 from tools.process_memory import peak_rss_mb
 from runtime.servers import DEFAULT_MODEL, PROJECT_DIR, Server
 from runtime.stack import start_assistant
 
 RESULTS_DIR = PROJECT_DIR / "results"
 OUR_CONFIG = PROJECT_DIR / "config.yml"
-#: Shared with `make eval` when that exists; otherwise built from the installed Rasa's default.
-SHARED_DEFAULT_CONFIG = PROJECT_DIR / "eval" / "default_pipeline_config.yml"
-RASA_DEFAULT_CONFIG = Path(__import__("rasa").__file__).parent / "engine" / "recipes" / "config_files" / "default_config.yml"
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 #: REST load levels: (concurrent conversations, conversations, messages per conversation).
@@ -46,41 +43,8 @@ LEVELS: Tuple[Tuple[int, int, int], ...] = (
 )
 LONG_RUN = (20, 20, 5) if QUICK else (50, 50, 40)  # 2,000 messages across 50 conversations, all at once
 WARM_UP_MESSAGES = 10
-TRAIN_TIMEOUT = 480.0
 LOAD_TIMEOUT = 240.0
 STARTUP_TIMEOUT = 180.0
-
-
-def default_config(work: Path) -> Path:
-    """Rasa's default pipeline and policies (what `rasa init`'s empty config gets), for this assistant."""
-    rasa_default = yaml.safe_load(RASA_DEFAULT_CONFIG.read_text(encoding="utf-8"))
-    if SHARED_DEFAULT_CONFIG.exists():  # make eval's NLU pipeline; it may leave the policies out
-        config = yaml.safe_load(SHARED_DEFAULT_CONFIG.read_text(encoding="utf-8"))
-        config["policies"] = config.get("policies") or rasa_default["policies"]
-    else:
-        config = rasa_default
-    config["assistant_id"] = "bliss-ldn-default-pipeline"
-    path = work / "default_config.yml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def train(name: str, config: Path, work: Path) -> Tuple[Path, float]:
-    """Train into `work` with an empty training cache; the model and the seconds it took."""
-    out = work / "models"
-    env = {**os.environ, "RASA_CACHE_DIRECTORY": str(work / f"cache-{name}"), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    command = [sys.executable, "-m", "rasa", "train", "--config", str(config), "--fixed-model-name", name,
-               "--out", str(out), "--force"]
-    log = work / f"train-{name}.log"
-    started = time.perf_counter()
-    with log.open("w") as handle:
-        done = subprocess.run(command, cwd=PROJECT_DIR, env=env, stdout=handle, stderr=subprocess.STDOUT,
-                              timeout=TRAIN_TIMEOUT, check=False)
-    seconds = time.perf_counter() - started
-    model = out / f"{name}.tar.gz"
-    if done.returncode != 0 or not model.exists():
-        raise RuntimeError(f"training {name} failed; end of {log}:\n{log.read_text()[-3000:]}")
-    return model, seconds
 
 
 def nlu_only(model: Path, work: Path) -> Dict[str, Any]:

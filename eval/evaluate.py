@@ -20,7 +20,9 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from eval import outcome_eval
 from eval.dev_set import DEV_SET_PATH, REJECTIONS, read_dev_set
+from eval.outcome_eval import REAL_HOLDOUT_PATH
 from eval.nlu_metrics import Prediction, as_dicts, label_for_f1, mean_of, score
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -36,6 +38,7 @@ PIPELINES = {"ours": OUR_CONFIG, "rasa_default": DEFAULT_CONFIG}
 #: dev and holdout together: 216 messages (35 out of scope) instead of 70 (5 out of scope),
 #: so one message moves the rejection rate by 3 points instead of 20.
 POOLED = "dev+holdout"
+POOLED_SETS = ("dev", "holdout")
 HEADLINE_KEYS = ("messages", "in_scope_messages", "in_scope_accuracy", "macro_f1", "oos_messages",
                  "oos_rejection_rate", "wrong_answer_rate")
 #: The targets of issue 4 (checked on each run, printed in eval.md).
@@ -441,6 +444,7 @@ def quick_look(sets: Dict[str, Labelled]) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-cross-validation", action="store_true", help="skip the 5 fold trainings")
+    parser.add_argument("--no-outcomes", action="store_true", help="skip the whole-assistant run on real questions")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
     parser.add_argument("--render-only", action="store_true", help="rewrite eval.md and the PNG from eval.json")
     parser.add_argument("--only-ours", action="store_true", help="quick look while tuning: no default pipeline, no CV, nothing written")
@@ -458,6 +462,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     started = time.perf_counter()
     sets = {"dev": read_dev_set(DEV_SET_PATH), "holdout": read_dev_set(HOLDOUT_PATH)}
+    if REAL_HOLDOUT_PATH.exists():
+        sets["real_holdout"] = read_dev_set(REAL_HOLDOUT_PATH)
     if args.only_ours:
         return quick_look(sets)
     if args.render_only:
@@ -478,6 +484,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not args.no_cross_validation:
             (work / "cv").mkdir()
             report["cross_validation"] = cross_validate(OUR_CONFIG, work / "cv")
+        if not args.no_outcomes:
+            report["outcomes"] = outcome_eval.evaluate_outcomes(work)
     summarise(report)
     report["run_seconds"] = round(time.perf_counter() - started)
 
@@ -505,7 +513,7 @@ def summarise(report: Dict[str, object]) -> None:
     the message-by-message differences and the targets (after a run, and by --render-only)."""
     sets = list(report["sets"])
     for result in report["pipelines"].values():
-        pooled = [Prediction(**row) for set_name in sets for row in result[set_name]["predictions"]]
+        pooled = [Prediction(**row) for set_name in POOLED_SETS for row in result[set_name]["predictions"]]
         result[POOLED] = {key: value for key, value in score(pooled).items() if key in HEADLINE_KEYS}
     report["comparison"] = comparison(report["pipelines"], sets)
     report["paired"] = paired_differences(report["pipelines"], sets)
@@ -513,8 +521,14 @@ def summarise(report: Dict[str, object]) -> None:
 
 
 def write_report_files(report: Dict[str, object], out: Path) -> None:
-    (out / "eval.md").write_text(markdown(report), encoding="utf-8")
+    outcomes = report.get("outcomes") or {}
+    text = markdown(report)
+    if outcomes:
+        head, _, rest = text.partition("\n## ")
+        text = head + "\n" + "\n".join(outcome_eval.markdown(outcomes)) + "\n## " + rest
+    (out / "eval.md").write_text(text, encoding="utf-8")
     plot_confusion(report["pipelines"], list(report["sets"]), out / "eval_confusion.png")
+    outcome_eval.plot(outcomes, out / "eval_outcomes.png")
     print(markdown(report).split("\n## ")[0])
     print(f"Written: {out}/eval.json, eval.md, eval_confusion.png")
 

@@ -148,3 +148,27 @@ def test_two_questions_by_sms_fit_in_one_message(answer_book: AnswerBook) -> Non
     assert answer_book.answers["ask_cost_insurance"].sms in text
     assert answer_book.answers["ask_where_to_get"].sms in text
     assert answer_book.clinic.phone in text
+
+
+def test_three_questions_that_together_hold_most_of_the_confidence_are_all_offered(answer_book: AnswerBook) -> None:
+    ranking = [("ask_dose", 0.2), ("ask_normal_dose", 0.18), ("ask_how_to_take", 0.16), ("ask_weight", 0.05)]
+    buttons = run_action(ActionClarify(), fallback_tracker(ranking, "how much"))[0]["buttons"]
+    assert [button["payload"] for button in buttons] == ["/ask_dose", "/ask_normal_dose", "/ask_how_to_take", "/out_of_scope"]
+
+
+def test_an_unanswered_question_the_article_covers_gets_its_passage_quoted(answer_book: AnswerBook) -> None:
+    from answer_book.passages import passage_store
+
+    text = "is ldn covered by insurance"
+    passage = passage_store().current().fitting(text)
+    assert passage is not None and "ask_cost_insurance" in passage.supports
+    messages = run_action(ActionClarify(), fallback_tracker([("out_of_scope", 0.3), ("ask_weight", 0.1)], text))
+    assert messages[0]["text"].startswith(answer_book.message("article_passage"))
+    assert messages[1]["text"] == passage.text
+    assert answer_book.clinic.phone in messages[2]["text"]
+
+
+def test_no_passage_is_quoted_when_the_message_may_be_an_emergency(answer_book: AnswerBook) -> None:
+    text = "is ldn covered by insurance"
+    messages = run_action(ActionClarify(), fallback_tracker([("emergency", 0.3), ("ask_cost_insurance", 0.1)], text))
+    assert messages[0]["text"] == answer_book.message("scope")

@@ -12,11 +12,26 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from answer_book.model import AnswersFileError
-from answer_book.schema import load_answer_book
+from answer_book.model import AnswerBook, AnswersFileError
+from answer_book.passages import DEFAULT_PASSAGES_PATH, PassagesFileError, parse_passages
+from answer_book.schema import load_answer_book, project_intents, summary
 from answer_book.store import answers_path
 from staff_files.live_file import display_path
-from answer_book.schema import project_intents, summary
+
+
+def passage_problems(book: AnswerBook, path: Path) -> List[str]:
+    """The problems of the article passages file, checked against the answers."""
+    try:
+        passages = parse_passages(path.read_text(encoding="utf-8"), path)
+    except (OSError, UnicodeDecodeError) as error:
+        return [f"{display_path(path)}, line 1, column 1: the file cannot be read ({error})"]
+    except PassagesFileError as error:
+        return error.lines()
+    return [
+        f"{display_path(path)}, passage {number} ({passage.section}): 'supports' names {key}, which is not an answer"
+        for number, passage in enumerate(passages.passages, start=1) for key in passage.supports
+        if key not in book.answers
+    ]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -25,6 +40,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                         default=answers_path())
     parser.add_argument("--domain", type=Path, help="the domain whose intents answers are keyed by")
     parser.add_argument("--rules", type=Path, help="the rules file or folder (which questions need an answer)")
+    parser.add_argument("--passages", type=Path, default=DEFAULT_PASSAGES_PATH, help="the article passages file")
     args = parser.parse_args(argv)
     try:
         book = load_answer_book(args.path, project_intents(args.domain, args.rules))
@@ -34,7 +50,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"\n{count} problem{'s' if count != 1 else ''} to fix in {display_path(args.path)}. "
               "Until they are fixed, the assistant keeps serving the last good answers.")
         return 1
+    problems = passage_problems(book, args.passages)
+    if problems:
+        print("\n".join(problems))
+        print(f"\n{len(problems)} problem(s) to fix in {display_path(args.passages)}.")
+        return 1
     print(f"{display_path(args.path)}: OK. " + "; ".join(summary(book)) + ".")
+    print(f"{display_path(args.passages)}: OK.")
     return 0
 
 

@@ -1,0 +1,57 @@
+"""eval/outcomes.py reads a reply as the visitor does: right, one click, no answer or wrong."""
+from __future__ import annotations
+
+from answer_book.model import AnswerBook
+from answer_book.rendering import (
+    answer_messages,
+    did_you_mean_messages,
+    emergency_messages,
+    passage_messages,
+    scope_messages,
+)
+from eval.outcomes import judge, summary
+
+
+def outcome(expected: str, messages, book: AnswerBook, supports=None) -> str:
+    return judge("a question", expected, messages, book, supports).outcome
+
+
+def test_the_expected_answer_is_right_and_another_is_wrong(answer_book: AnswerBook) -> None:
+    reply = answer_messages(answer_book, answer_book.answers["ask_dose"], "web")
+    assert outcome("ask_dose", reply, answer_book) == "right"
+    assert outcome("ask_weight", reply, answer_book) == "wrong"
+    assert outcome("out_of_scope", reply, answer_book) == "wrong"
+
+
+def test_did_you_mean_with_the_expected_question_is_one_click(answer_book: AnswerBook) -> None:
+    reply = did_you_mean_messages(answer_book, [answer_book.answers["ask_dose"], answer_book.answers["ask_weight"]], "web")
+    assert outcome("ask_weight", reply, answer_book) == "one_click"
+    assert outcome("ask_cost_insurance", reply, answer_book) == "no_answer"
+    assert outcome("out_of_scope", reply, answer_book) == "right"
+
+
+def test_the_scope_reply_is_no_answer_for_a_question_and_right_for_something_else(answer_book: AnswerBook) -> None:
+    assert outcome("ask_dose", scope_messages(answer_book, "web"), answer_book) == "no_answer"
+    assert outcome("out_of_scope", scope_messages(answer_book, "web"), answer_book) == "right"
+
+
+def test_emergencies_must_get_the_emergency_message_and_nothing_else_may(answer_book: AnswerBook) -> None:
+    assert outcome("emergency", emergency_messages(answer_book, "web"), answer_book) == "right"
+    assert outcome("emergency", scope_messages(answer_book, "web"), answer_book) == "wrong"
+    assert outcome("ask_dose", emergency_messages(answer_book, "web"), answer_book) == "wrong"
+
+
+def test_a_quoted_passage_is_right_only_when_it_supports_the_expected_answer(answer_book: AnswerBook) -> None:
+    reply = passage_messages(answer_book, "3. It's a generic drug", "The FDA approved ...", ["ask_cost_insurance"], "web")
+    supports = {"The FDA approved ...": ("ask_cost_insurance",)}
+    assert outcome("ask_cost_insurance", reply, answer_book, supports) == "right"
+    assert outcome("ask_dose", reply, answer_book, supports) == "wrong"
+    assert outcome("out_of_scope", reply, answer_book, supports) == "wrong"
+
+
+def test_the_summary_counts_each_outcome(answer_book: AnswerBook) -> None:
+    reply = answer_messages(answer_book, answer_book.answers["ask_dose"], "web")
+    judged = [judge("q", "ask_dose", reply, answer_book), judge("q", "ask_weight", reply, answer_book)]
+    counted = summary(judged)
+    assert (counted["right"], counted["wrong"], counted["wrong_rate"]) == (1, 1, 0.5)
+    assert counted["wrong_answers"][0]["expected"] == "ask_weight"
