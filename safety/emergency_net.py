@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Pattern, Tuple
@@ -32,12 +33,18 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _TERM = re.compile(r"\{([a-z_]+)\}")
 
 
+def fold_accents(text: str) -> str:
+    """Letters without their accents ("tomé" -> "tome", "ñ" -> "n"): how people type on a phone anyway."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def normalise(text: str) -> str:
-    """Lower case, apostrophes dropped ("can't" -> "cant"), everything else but letters and digits a space.
+    """Lower case, accents and apostrophes dropped ("can't" -> "cant", "tomé" -> "tome"), everything
+    else but letters and digits a space.
 
     Patterns are written against this form: words separated by single spaces.
     """
-    text = _APOSTROPHES.sub("", (text or "").lower())
+    text = _APOSTROPHES.sub("", fold_accents((text or "").lower()))
     return _NOT_WORD.sub(" ", text).strip()
 
 

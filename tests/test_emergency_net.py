@@ -29,6 +29,10 @@ def classified(text: str, ranking=CLASSIFIER_GUESS) -> Message:
     return message
 
 
+def test_accents_are_dropped_as_people_leave_them_out_on_a_phone() -> None:
+    assert normalise("Tomé demasiadas pastillas, ¡mi esposo no respira!") == "tome demasiadas pastillas mi esposo no respira"
+
+
 def test_messages_are_compared_without_case_apostrophes_or_punctuation() -> None:
     assert normalise("He's NOT breathing!!  Help…") == "hes not breathing help"
 
