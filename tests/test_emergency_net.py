@@ -135,6 +135,62 @@ def test_harmless_senses_of_the_slang_do_not_fire(net, text: str) -> None:
     assert net.match(text) is None
 
 
+# Spanish (issue 16). The measured set is tests/safety/spanish_set.yml (tests/test_spanish_safety_net.py);
+# these are other sentences, one per kind of emergency, so a pattern edit that loses one is named here.
+@pytest.mark.parametrize(
+    "text, pattern",
+    [
+        ("creo que mi esposa tiene una sobredósis", "overdose_es"),
+        ("le pusimos naloxona y no despierta", "overdose_es"),
+        ("mi hermano se tomó todas sus pastillas de oxicodona", "too_many_pills_es"),
+        ("me tomé demaciadas pastiyas", "too_many_pills_es"),
+        ("qué hago si mi esposo se tomó todas las pastillas?!", "too_many_pills_es"),
+        ("mi papá no respira", "not_breathing_or_unresponsive_es"),
+        ("mi esposo toma oxicodona hace años y no respira", "not_breathing_or_unresponsive_es"),
+        ("se le pusieron los labios azules", "not_breathing_or_unresponsive_es"),
+        ("mi mamá no responde, la clínica no contesta", "no_responde_es"),
+        ("mi tía se desmayó en la cocina", "fainted_es"),
+        ("empecé la ldn hace 2 semanas y ahora se me está cerrando la garganta", "throat_or_face_swelling_es"),
+        ("creo que tengo una reacción alérgica fuerte", "allergic_reaction_es"),
+        ("me falta el aire", "cant_breathe_es"),
+        ("no puedo respirar por la nariz ni por la boca", "cant_breathe_es"),
+        ("mi niño está convulsionando", "seizure_es"),
+        ("tuvo una convulsión hace un ratito", "seizure_had_es"),
+        ("me duele el pecho y el brazo izquierdo", "chest_pain_and_breathing_es"),
+        ("mi bebé se comió una pastilla de las mías", "child_swallowed_pills_es"),
+        ("quiero quitarme la vida", "suicide_or_self_harm_es"),
+        ("ya no quiero seguir viviendo", "suicide_or_self_harm_es"),
+        ("se tomó la ldn con la oxicodona y está súper dormido", "opioid_with_naltrexone_es"),
+        ("llamen a una ambulancia", "asks_for_emergency_help_es"),
+    ],
+)
+def test_spanish_emergencies_fire_with_or_without_accents(net, text: str, pattern: str) -> None:
+    assert net.match(text) == pattern
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿la ldn puede causar desmayos?",
+        "¿la naltrexona sirve para prevenir una sobredosis?",
+        "hace tiempo tuve una sobredosis de pastillas, ¿puedo usar ldn?",
+        "este dolor me mata, ¿cuándo empieza a funcionar la ldn?",
+        "me muero de dolor en las rodillas, la ldn funciona?",
+        "¿puedo tomar naltrexona si tomo tramadol?",
+        "la clínica no contesta el teléfono, ¿a qué hora abren?",
+        "no respondo bien a los opioides, ¿la ldn es mejor?",
+        "mi papá tuvo convulsiones hace años, ¿puede tomar ldn?",
+        "hace años me dio una reacción alérgica a la penicilina",
+        "me tomo todas mis medicinas en la mañana, ¿la ldn también?",
+        "tomo 4.5 mg de ldn, ¿es mucho?",
+        "¿qué pasa si tomo alcohol con naltrexona?",
+        "¿me sirve la LDN para el dolor de espalda?",
+    ],
+)
+def test_spanish_information_questions_with_the_same_words_do_not_fire(net, text: str) -> None:
+    assert net.match(text) is None
+
+
 def test_a_staff_extension_is_used_on_the_next_message_without_a_retrain(tmp_path: Path) -> None:
     path = tmp_path / "patterns.yml"
     path.write_text("patterns:\n  - name: first\n    phrases: [not breathing]\n", encoding="utf-8")
