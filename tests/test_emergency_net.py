@@ -51,6 +51,8 @@ def test_messages_are_compared_without_case_apostrophes_or_punctuation() -> None
         # being in recovery does not make an overdose happening now a question
         ("my son is in recovery and i think hes overdosing", "overdose"),
         ("my husband is recovering from surgery and overdosed on his oxy", "overdose"),
+        # a known epilepsy does not make a seizure happening now a question
+        ("my epileptic son is having a seizure", "seizure"),
     ],
 )
 def test_each_kind_of_emergency_fires_its_pattern(net, text: str, pattern: str) -> None:
