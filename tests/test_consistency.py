@@ -101,6 +101,30 @@ def test_no_dev_set_question_is_in_the_training_data(examples: Dict[str, List[st
     assert leaked == []
 
 
+# Held-out sets that must never be trained on, checked like the dev set (same format: intent -> list).
+# tests/nlu/holdout.yml is checked by tests/test_nlu_regression.py.
+REAL_HOLDOUT_PATH = PROJECT_DIR / "tests" / "nlu" / "real_holdout.yml"
+UNCOVERED_TOPICS_PATH = PROJECT_DIR / "eval" / "real_questions" / "uncovered_topics.yml"
+
+
+def test_no_real_holdout_question_is_in_the_training_data(examples: Dict[str, List[str]]) -> None:
+    training = {normalise(line) for lines in examples.values() for line in lines}
+    leaked = [text for text, _ in read_dev_set(REAL_HOLDOUT_PATH) if normalise(text) in training]
+    assert leaked == []
+
+
+def test_the_real_holdout_uses_only_domain_intents(domain: dict) -> None:
+    assert {intent for _, intent in read_dev_set(REAL_HOLDOUT_PATH)} <= set(domain["intents"])
+
+
+def test_no_held_out_example_of_an_uncovered_topic_is_in_the_training_data(examples: Dict[str, List[str]]) -> None:
+    """The holdout-side examples of eval/real_questions/uncovered_topics.yml stay out of data/ too."""
+    training = {normalise(line) for lines in examples.values() for line in lines}
+    topics = yaml.safe_load(UNCOVERED_TOPICS_PATH.read_text(encoding="utf-8"))["topics"]
+    held_out = [text for topic in topics for text in topic["examples"].get("holdout") or []]
+    assert held_out and [text for text in held_out if normalise(text) in training] == []
+
+
 def test_answers_carry_no_phone_number_of_their_own(answer_book: AnswerBook) -> None:
     for answer in answer_book.answers.values():
         for text in (answer.text, answer.sms):
