@@ -118,10 +118,15 @@ def several_answers_messages(
 
 
 def did_you_mean_messages(book: AnswerBook, answers: List[Answer], kind: str) -> List[Message]:
-    """"Did you mean...?" with a button per candidate question and one for "Something else"."""
+    """"Did you mean...?" with a button per candidate question and one for "Something else", then the
+    offer to call (a visitor unsure of any of them still has the phone)."""
     buttons = [question_button(answer) for answer in answers]
     buttons.append({"title": book.message("something_else_button"), "payload": payload(SOMETHING_ELSE_INTENT)})
-    return [{"text": book.message("did_you_mean", kind), "buttons": buttons}]
+    call_buttons = [] if kind == "sms" else [call_clinic_button(book)]
+    return [
+        {"text": book.message("did_you_mean", kind), "buttons": buttons},
+        {"text": book.message("call_offer", kind), "buttons": call_buttons},
+    ]
 
 
 def still_not_understood_messages(book: AnswerBook, kind: str) -> List[Message]:

@@ -51,8 +51,10 @@ CLOSE_CALL: Ranking = [("ask_side_effects", 0.46), ("ask_interactions", 0.41), (
 
 def test_close_call_between_two_questions_asks_did_you_mean(answer_book: AnswerBook) -> None:
     messages = run_action(ActionClarify(), fallback_tracker(CLOSE_CALL))
-    assert len(messages) == 1
+    assert len(messages) == 2
     assert messages[0]["text"] == answer_book.message("did_you_mean")
+    assert answer_book.clinic.phone in messages[1]["text"]
+    assert messages[1]["buttons"][0]["url"] == answer_book.clinic.tel_uri
     assert messages[0]["buttons"] == [
         {"title": answer_book.answers["ask_side_effects"].question, "payload": "/ask_side_effects"},
         {"title": answer_book.answers["ask_interactions"].question, "payload": "/ask_interactions"},
