@@ -23,7 +23,8 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from answer_book.language import detect, reply_language
+from answer_book.language import reply_language
+from answer_book.language_detection import detect
 from answer_book.model import AnswerBook
 from answer_book.store import answer_store
 from safety.emergency_net import emergency_pattern_for

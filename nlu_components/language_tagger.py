@@ -3,7 +3,7 @@
 The `language` slot (domain.yml) is filled from this entity, so the conversation keeps its
 language: a message that does not tell ("1", "ok", a payload, an emoji) adds no entity and the
 slot keeps what it was (English when the conversation has not shown another). The detection is
-answer_book/language.py (lingua, with the product words left out). Payloads ("/ask_dose") are
+answer_book/language_detection.py (lingua, with the product words left out). Payloads ("/ask_dose") are
 the assistant's own buttons, in the conversation's language already: never tagged.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from answer_book.language import detect
+from answer_book.language_detection import detect
 from answer_book.rendering import LANGUAGE_ENTITY
 
 EXTRACTOR = "LanguageTagger"

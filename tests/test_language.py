@@ -7,7 +7,8 @@ from typing import Dict, List
 import pytest
 import yaml
 
-from answer_book.language import detect, reply_language
+from answer_book.language import reply_language
+from answer_book.language_detection import detect
 
 NLU_TESTS = Path(__file__).resolve().parent / "nlu"
 #: Issue 16's target on one- to five-word messages.
