@@ -18,7 +18,8 @@ FAQ_INTENTS = [
     "ask_weight", "ask_cost_insurance", "ask_where_to_get", "ask_dose", "ask_time_to_work",
     "ask_effectiveness", "ask_how_to_take", "ask_interactions", "ask_fda_status",
     "ask_controlled_substance", "ask_naloxone_vs_naltrexone", "ask_taper_off", "ask_why_not_heard",
-    "ask_normal_dose", "ask_clinic_services",
+    "ask_normal_dose", "ask_clinic_services", "ask_surgery_opioids", "ask_who_should_not_take",
+    "ask_how_long_it_lasts", "ask_beyond_the_article",
 ]
 CONVERSATION_INTENTS = [
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "contact_clinic",
