@@ -10,10 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from answer_book.model import AnswerBook
 from answer_book.store import answer_store
-from answer_book.rendering import Message, channel_kind
+from answer_book.language import reply_language
+from answer_book.rendering import LANGUAGE_ENTITY, Message, channel_kind
 from safety.emergency_net import emergency_pattern_for
 
 logger = logging.getLogger(__name__)
+
+#: The slot filled from the `language` entity (domain.yml).
+LANGUAGE_SLOT = LANGUAGE_ENTITY
 
 
 def fallback_message_key(tracker: Tracker) -> str:
@@ -42,7 +46,8 @@ class ClinicAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        book = answer_store().current()
+        # the conversation's language: the slot the message's language or a language button filled
+        book = answer_store().current().in_language(reply_language(None, tracker.get_slot(LANGUAGE_SLOT)))
         kind = channel_kind(tracker.get_latest_input_channel())
         try:
             messages = self.reply(book, tracker, kind)

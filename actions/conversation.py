@@ -12,6 +12,7 @@ from answer_book.rendering import (
     Message,
     contact_messages,
     emergency_messages,
+    greeting_messages,
     help_messages,
     scope_messages,
 )
@@ -30,6 +31,16 @@ class ActionExplainScope(ClinicAction):
     def reply(self, book: AnswerBook, tracker: Tracker, kind: str) -> List[Message]:
         personal = personal_question(tracker.latest_message.get("text"))
         return scope_messages(book, kind, "personal_advice" if personal else "scope")
+
+
+class ActionGreet(ClinicAction):
+    """Hello: who the assistant is; on the website the starter questions and English / Español."""
+
+    def name(self) -> Text:
+        return "action_greet"
+
+    def reply(self, book: AnswerBook, tracker: Tracker, kind: str) -> List[Message]:
+        return greeting_messages(book, kind)
 
 
 class ActionShowHelp(ClinicAction):

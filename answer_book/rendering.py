@@ -31,14 +31,25 @@ FOLLOW_UPS_SHOWN = 3
 SOMETHING_ELSE_INTENT = "out_of_scope"
 
 
+#: The greeting's language buttons choose the conversation's language (the `language` slot).
+GREET_INTENT = "greet"
+LANGUAGE_ENTITY = "language"
+
+
 def payload(intent: str) -> str:
     """A button payload: Rasa reads "/<intent>" as that intent."""
     return f"/{intent}"
 
 
-def button_payload_intents(book: AnswerBook) -> frozenset:
-    """Every intent the assistant's own buttons send (channels accept exactly these payloads)."""
-    return frozenset(book.answers) | {SOMETHING_ELSE_INTENT}
+def language_payload(language: str) -> str:
+    """The payload of a language button: the greeting, with the language as an entity (fills the slot)."""
+    return f'/{GREET_INTENT}{{"{LANGUAGE_ENTITY}": "{language}"}}'
+
+
+def button_payloads(book: AnswerBook) -> frozenset:
+    """Every payload the assistant's own buttons send (channels accept exactly these as payloads)."""
+    intents = frozenset(book.answers) | {SOMETHING_ELSE_INTENT}
+    return frozenset(payload(intent) for intent in intents) | {language_payload(lang) for lang in ("en", "es")}
 
 
 def question_button(answer: Answer) -> Dict[str, str]:
@@ -90,14 +101,26 @@ def contact_messages(book: AnswerBook, kind: str) -> List[Message]:
     return [{"text": book.message("contact", kind), "buttons": buttons}]
 
 
-#: Dialable emergency numbers on the website (the numbers themselves are in messages.emergency).
-EMERGENCY_BUTTONS = (("Call 911", "tel:911"), ("Call Poison Help", "tel:+18002221222"), ("Call or text 988", "tel:988"))
+#: Dialable emergency numbers on the website: the message with each button's title, and the number
+#: (the numbers themselves are also written in messages.emergency).
+EMERGENCY_BUTTONS = (
+    ("call_911_button", "tel:911"), ("call_poison_help_button", "tel:+18002221222"), ("call_988_button", "tel:988"),
+)
 
 
 def emergency_messages(book: AnswerBook, kind: str) -> List[Message]:
     """911, Poison Help, 988, then the clinic: no FAQ text, no suggestions."""
-    buttons = [] if kind == "sms" else [link_button(title, url) for title, url in EMERGENCY_BUTTONS]
+    buttons = [] if kind == "sms" else [link_button(book.message(key), url) for key, url in EMERGENCY_BUTTONS]
     return [{"text": book.message("emergency", kind), "buttons": buttons}]
+
+
+def greeting_messages(book: AnswerBook, kind: str) -> List[Message]:
+    """Who the assistant is; on the website the language choice and the starter questions as buttons."""
+    if kind == "sms":
+        return [{"text": book.message("greeting", kind)}]
+    languages = [{"title": book.message("english_button"), "payload": language_payload("en")},
+                 {"title": book.message("spanish_button"), "payload": language_payload("es")}]
+    return [{"text": book.message("greeting"), "buttons": question_buttons(book, book.starter_questions) + languages}]
 
 
 def several_answers_messages(

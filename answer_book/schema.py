@@ -16,7 +16,18 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tup
 
 import yaml
 
-from answer_book.model import ANSWER_FIELDS, REQUIRED_MESSAGES, Answer, AnswerBook, AnswersFileError, build_book
+from answer_book.model import (
+    ANSWER_FIELDS,
+    LISTS,
+    REQUIRED_MESSAGES,
+    REVIEWED,
+    TRANSLATED_FIELDS,
+    TRANSLATIONS,
+    Answer,
+    AnswerBook,
+    AnswersFileError,
+    build_book,
+)
 from answer_book.rendering import answer_messages
 from answer_book.sms_text import GSM7_BASIC, GSM7_EXTENSION, MULTI_SEGMENT, SINGLE_SEGMENT, sms_size, to_gsm7
 from staff_files.yaml_source import SourceMap
@@ -38,6 +49,8 @@ FOLLOW_UPS_MIN, FOLLOW_UPS_MAX = 2, 3  # buttons under an answer; more crowd a p
 #: (each part carries a small header), so two parts hold 306, not 320.
 SMS_MAX_SEGMENTS = 2
 PLACEHOLDERS = ("clinic_name", "phone")
+#: Placeholders of particular messages, filled in by the code that sends them.
+MESSAGE_PLACEHOLDERS = {"sms_options": ("options",), "sms_option": ("number", "topic")}
 #: The messages the SMS channel sends as text (their `text` when they have no `sms`).
 SENT_BY_SMS = ("call_offer", "scope", "help", "contact", "emergency", "service_unavailable")
 MESSAGE_VARIANTS = ("text", "sms")
@@ -137,11 +150,12 @@ def check_sms(text: str, label: str, place: SourceMap, keys: Sequence[Any], sent
     return problems
 
 
-def check_placeholders(text: str, label: str, place: SourceMap, keys: Sequence[Any]) -> List[str]:
+def check_placeholders(text: str, label: str, place: SourceMap, keys: Sequence[Any], extra: Sequence[str] = ()) -> List[str]:
     problems = []
+    known = (*PLACEHOLDERS, *extra)
     for name in re.findall(r"\{([^{}]*)\}", text):
-        if name not in PLACEHOLDERS:
-            allowed = " or ".join("{" + p + "}" for p in PLACEHOLDERS)
+        if name not in known:
+            allowed = " or ".join("{" + p + "}" for p in known)
             problems.append(f"{place.where_text(keys, '{' + name)}: {label} has an unknown placeholder "
                             f"{{{name}}}: use {allowed}")
     stripped = re.sub(r"\{[^{}]*\}", "", text)
@@ -192,7 +206,9 @@ def check_answer_entry(intent: str, entry: Any, book: AnswerBook, intents: Proje
         return [f"{place.where(*keys)}: the answer for {intent} needs its fields: {', '.join(ANSWER_FIELDS)}"]
     problems = []
     for field in entry:
-        if field not in ANSWER_FIELDS:
+        if field in TRANSLATIONS:
+            problems += check_translation_block(entry[field], keys + (field,), TRANSLATED_FIELDS, place)
+        elif field not in ANSWER_FIELDS:
             close = difflib.get_close_matches(str(field), ANSWER_FIELDS, n=1)
             hint = f"did you mean {close[0]}?" if close else f"the fields are {', '.join(ANSWER_FIELDS)}"
             problems.append(f"{place.where_key(*keys, field)}: the answer for {intent} has a field {field!r} "
@@ -213,21 +229,50 @@ def check_answer_entry(intent: str, entry: Any, book: AnswerBook, intents: Proje
     answer = book.answers[intent]
     problems += check_answer_texts(answer, book, place)
     problems += check_follow_ups(answer, book, intents, place)
+    for language in TRANSLATIONS:
+        if isinstance(entry.get(language), dict) and not problems:
+            translated = book.in_language(language)
+            problems += check_answer_texts(translated.answers[intent], translated, place, keys + (language,))
     return problems
 
 
-def check_answer_texts(answer: Answer, book: AnswerBook, place: SourceMap) -> List[str]:
-    intent, keys = answer.intent, ("answers", answer.intent)
+def check_translation_block(block: Any, keys: Tuple[Any, ...], fields: Sequence[str], place: SourceMap) -> List[str]:
+    """A translation (`es:`) gives each of `fields` as text and says whether the clinic reviewed it."""
+    language = keys[-1]
+    if not isinstance(block, dict):
+        return [f"{place.where(*keys)}: {language}: must hold the translated {', '.join(fields)} and reviewed: false"]
+    problems = []
+    for field in block:
+        if field not in (*fields, REVIEWED):
+            problems.append(f"{place.where_key(*keys, field)}: the {language} block has a field {field!r} that is not "
+                            f"used: it holds {', '.join(fields)} and {REVIEWED}")
+    for field in fields:
+        value = block.get(field)
+        if field not in block:
+            problems.append(f"{place.where_key(*keys)}: the {language} block has no {field}: translate it from the English")
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(f"{place.where(*keys, field)}: the {language} {field} is empty")
+    if not isinstance(block.get(REVIEWED, False), bool):
+        problems.append(f"{place.where(*keys, REVIEWED)}: {REVIEWED} is true or false")
+    return problems
+
+
+def check_answer_texts(
+    answer: Answer, book: AnswerBook, place: SourceMap, keys: Optional[Tuple[Any, ...]] = None
+) -> List[str]:
+    """The rules of an answer's texts (in `book`'s language; `keys` where they are in the file)."""
+    intent, keys = answer.intent, keys or ("answers", answer.intent)
+    language = "Spanish " if book.language != "en" else ""
     problems = []
     for field, limit, why in (("text", CHAT_BUBBLE_MAX, "one chat bubble"),
                               ("question", QUESTION_MAX, "a button label"), ("topic", TOPIC_MAX, "a menu entry")):
         value = getattr(answer, field)
         if len(value) > limit:
-            problems.append(f"{place.where(*keys, field)}: the {field} for {intent} is {len(value)} characters: "
+            problems.append(f"{place.where(*keys, field)}: the {language}{field} for {intent} is {len(value)} characters: "
                             f"{why} holds at most {limit}, shorten it by {len(value) - limit}")
     digits = re.sub(r"\D", "", book.clinic.phone)
     for field in ("text", "sms", "question", "topic"):
-        label = f"the {field} for {intent}"
+        label = f"the {language}{field} for {intent}"
         value = getattr(answer, field)
         problems += check_phone_numbers(value, label, place, keys + (field,), digits, others_allowed=False)
         for brace in re.findall(r"\{[^{}]*\}?|\}", value)[:1]:
@@ -235,8 +280,14 @@ def check_answer_texts(answer: Answer, book: AnswerBook, place: SourceMap) -> Li
                             "shown as written, placeholders only work in messages; write the words instead")
     # The SMS as sent: the answer's sms and the call offer after it (reported apart when missing).
     sent = str(answer_messages(book, answer, "sms")[0]["text"]) if "call_offer" in book.messages else answer.sms
-    problems += check_sms(answer.sms, f"the sms for {intent}", place, keys + ("sms",), sent_with=sent[len(answer.sms):])
+    sms = spanish_sms(answer.sms) if book.language != "en" else answer.sms
+    problems += check_sms(sms, f"the {language}sms for {intent}", place, keys + ("sms",), sent_with=sent[len(answer.sms):])
     return problems
+
+
+def spanish_sms(text: str) -> str:
+    """A Spanish text as it is sent: á, í, ó, ú lose their accent (not in GSM-7; é, ñ, ü, ¿, ¡ are)."""
+    return to_gsm7(text)
 
 
 def check_follow_ups(answer: Answer, book: AnswerBook, intents: ProjectIntents, place: SourceMap) -> List[str]:
@@ -279,6 +330,13 @@ def check_messages(data: Dict[str, Any], book: AnswerBook, place: SourceMap) -> 
         for variant, value in variants.items():
             keys = ("messages", key, variant)
             label = f"the {variant} of the message {key}"
+            if variant in TRANSLATIONS:
+                fields = ("text", "sms") if isinstance(value, dict) and "sms" in value else ("text",)
+                block_problems = check_translation_block(value, keys, fields, place)
+                problems += block_problems
+                if not block_problems:
+                    problems += check_message_texts(key, value, keys, book, place, digits, spanish=True)
+                continue
             if variant not in MESSAGE_VARIANTS:
                 problems.append(f"{place.where_key(*keys)}: the message {key} has {variant!r}: "
                                 "a message has a text and optionally an sms")
@@ -286,16 +344,32 @@ def check_messages(data: Dict[str, Any], book: AnswerBook, place: SourceMap) -> 
             if not isinstance(value, str) or not value.strip():
                 problems.append(f"{place.where(*keys)}: {label} is empty")
                 continue
-            problems += check_placeholders(value, label, place, keys)
-            problems += check_phone_numbers(value, label, place, keys, digits, others_allowed=True)
-            if variant == "sms" or (key in SENT_BY_SMS and "sms" not in variants):
-                problems += check_sms(book.fill_in(value.strip()), label + " (sent by SMS)", place, keys)
+            problems += check_message_texts(key, {variant: value, **{k: v for k, v in variants.items() if k == "sms"}},
+                                            keys[:-1], book, place, digits, only=variant)
+    return problems
+
+
+def check_message_texts(key: str, variants: Dict[str, Any], keys: Tuple[Any, ...], book: AnswerBook, place: SourceMap,
+                        digits: str, spanish: bool = False, only: Optional[str] = None) -> List[str]:
+    """Placeholders, phone numbers and SMS size of a message's texts (`only`: just that variant)."""
+    problems = []
+    for variant in MESSAGE_VARIANTS:
+        value = variants.get(variant)
+        if not isinstance(value, str) or (only and variant != only):
+            continue
+        label = f"the {'Spanish ' if spanish else ''}{variant} of the message {key}"
+        problems += check_placeholders(value, label, place, keys + (variant,), MESSAGE_PLACEHOLDERS.get(key, ()))
+        problems += check_phone_numbers(value, label, place, keys + (variant,), digits, others_allowed=True)
+        if variant == "sms" or (key in SENT_BY_SMS and "sms" not in variants):
+            text = book.fill_in(value.strip())
+            problems += check_sms(spanish_sms(text) if spanish else text, label + " (sent by SMS)", place,
+                                  keys + (variant,))
     return problems
 
 
 def check_lists(data: Dict[str, Any], book: AnswerBook, place: SourceMap) -> List[str]:
     problems = []
-    for key in ("scope_examples", "help_topics"):
+    for key in LISTS:
         value = data.get(key)
         if not isinstance(value, list) or not value:
             where = place.where(key) if key in data else place.end()

@@ -5,7 +5,7 @@ the answers file (ANSWERS_PATH). Then, in the same run:
 
 1. answers.yml: saves an edited answer and asks over REST until the reply carries the new text;
    repeated --repeats times (median and max).
-2. domain.yml: the same kind of change to a domain response (utter_greet) in a temporary copy
+2. domain.yml: the same kind of change to a domain response (utter_iamabot) in a temporary copy
    of the domain: `rasa train` (with a warm training cache, the fastest case; the cold training
    that warms it is reported too), then a restart of the Rasa server, until a REST reply carries
    the new text.
@@ -37,8 +37,8 @@ from runtime.stack import RunningAssistant, start_assistant
 
 QUESTION = "What dose of LDN do people take?"
 ANSWER_START = "A common dose of low-dose naltrexone"
-GREETING = "hello"
-GREETING_START = "Hi! I'm the clinic's automated assistant"
+RESPONSE_QUESTION = "are you a bot?"
+RESPONSE_START = "I'm an automated assistant, not a person."
 RESULTS = PROJECT_DIR / "results" / "answer_reload.json"
 
 
@@ -110,15 +110,15 @@ def train(domain: Path, out: Path, name: str, cache: Path) -> float:
 
 
 def bench_domain(assistant: RunningAssistant, work: Path) -> Dict[str, Any]:
-    """Change utter_greet in a copy of the domain: retrain, restart the Rasa server, ask until served."""
+    """Change utter_iamabot in a copy of the domain: retrain, restart the Rasa server, ask until served."""
     domain = work / "domain.yml"
     original = (PROJECT_DIR / "domain.yml").read_text(encoding="utf-8")
-    assert original.count(GREETING_START) == 1
+    assert original.count(RESPONSE_START) == 1
     save(domain, original)
     print("  warming the training cache (cold training of the unchanged project) ...", flush=True)
     cold = train(domain, work / "models", "warmup", work / "cache")
-    marker = f"Bench greeting {marker_word()}"
-    save(domain, original.replace(GREETING_START, f"{marker}. {GREETING_START}"))
+    marker = f"Bench response {marker_word()}"
+    save(domain, original.replace(RESPONSE_START, f"{marker}. {RESPONSE_START}"))
     saved = time.monotonic()
     warm = train(domain, work / "models", "edited", work / "cache")
     print(f"  domain.yml edit: retrained in {warm:.1f} s (cold: {cold:.1f} s); restarting the Rasa server ...",
@@ -127,7 +127,7 @@ def bench_domain(assistant: RunningAssistant, work: Path) -> Dict[str, Any]:
     assistant.rasa.stop()
     assistant.model = work / "models" / "edited.tar.gz"
     restarted = assistant.start_rasa()
-    total = seconds_until_served(restarted, GREETING, marker, saved, "bench-domain")
+    total = seconds_until_served(restarted, RESPONSE_QUESTION, marker, saved, "bench-domain")
     restart = time.monotonic() - restart_started
     print(f"  domain.yml edit: served after {total:.1f} s", flush=True)
     return {

@@ -5,9 +5,10 @@
   PostgreSQL refuses, and the like) a space, instead of failing the turn later.
 - **No typed intent syntax**: Rasa reads a text starting with "/" as an intent, a confidence
   and entities (`/greet@1 ...`, `/ask_dose{...}`), after the emergency safety net. Only the
-  exact payloads of the project's own buttons (`/ask_dose`, "Something else", the widget's
-  greeting) and the visitor command `/restart` keep their slash; any other text loses its
-  leading slashes, so it is read as the words it is (the model and the safety net see it).
+  exact payloads of the project's own buttons (`/ask_dose`, "Something else", the language
+  choice, the widget's greeting) and the visitor command `/restart` keep their slash; any other
+  text loses its leading slashes, so it is read as the words it is (the model and the safety
+  net see it).
 - **Conversations belong to their channel**: the tracker store's sender id is
   "<channel>:<sender>", so an SMS number and a REST sender can never meet.
 """
@@ -18,19 +19,18 @@ import re
 from typing import AbstractSet, Any, Optional
 
 from answer_book.model import AnswerBook
-from answer_book.rendering import button_payload_intents
+from answer_book.rendering import button_payloads, payload
 
 #: Conversation commands a visitor may type; each does what it says (`restart`: domain.yml utter_restart).
-VISITOR_COMMANDS = frozenset({"restart"})
+VISITOR_COMMANDS = frozenset({payload("restart")})
 #: The widget's first message (web/bliss-chat.js `initPayload`).
-WIDGET_START_INTENT = "greet"
+WIDGET_START = payload("greet")
 
 #: Metadata goes on to the tracker store with the message: a small, shallow object (page, locale ...).
 MAX_METADATA_BYTES = 4096
 MAX_METADATA_DEPTH = 4
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_PAYLOAD = re.compile(r"/(\w+)")
 _LEADING_SLASHES = re.compile(r"^[\s/]+")
 
 
@@ -42,21 +42,15 @@ def clean_text(text: object) -> str:
     return _CONTROL.sub(" ", text)
 
 
-def allowed_payload_intents(book: AnswerBook) -> AbstractSet[str]:
-    """The intents a message may select by payload: the buttons' and the widget's, and the commands."""
-    return button_payload_intents(book) | {WIDGET_START_INTENT} | VISITOR_COMMANDS
-
-
-def payload_intent(text: str, allowed: AbstractSet[str]) -> Optional[str]:
-    """The intent when `text` is exactly one of the allowed payloads ("/ask_dose"), else None."""
-    match = _PAYLOAD.fullmatch(text.strip())
-    return match.group(1) if match and match.group(1) in allowed else None
+def allowed_payloads(book: AnswerBook) -> AbstractSet[str]:
+    """The payloads a message may be: the buttons' (questions, languages), the widget's start, the commands."""
+    return button_payloads(book) | {WIDGET_START} | VISITOR_COMMANDS
 
 
 def visitor_text(text: object, book: AnswerBook) -> str:
     """The text Rasa gets for what the visitor sent (see the module's docstring)."""
     text = clean_text(text)
-    if payload_intent(text, allowed_payload_intents(book)):
+    if text.strip() in allowed_payloads(book):
         return text.strip()
     if text.lstrip().startswith("/"):
         return _LEADING_SLASHES.sub("", text)

@@ -23,6 +23,9 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+from answer_book.language import reply_language
+from answer_book.language_detection import detect
+from answer_book.model import AnswerBook
 from answer_book.store import answer_store
 from safety.emergency_net import emergency_pattern_for
 
@@ -133,10 +136,20 @@ async def is_emergency(text: Optional[str], intent_of: Optional[IntentOf] = None
         return False
 
 
+def book_for(text: Optional[str]) -> AnswerBook:
+    """The answers in the language `text` is written in (English when it does not tell)."""
+    try:
+        language = detect(text)
+    except Exception:  # the detector must not cost the visitor the reply
+        logger.exception("Language detection failed for an unanswered message")
+        language = None
+    return answer_store().current().in_language(reply_language(language, None))
+
+
 async def fallback_text(text: Optional[str], kind: str = "web", intent_of: Optional[IntentOf] = None) -> str:
-    """What a visitor gets when the turn gave no reply: the emergency message or the apology."""
+    """What a visitor gets when the turn gave no reply: the emergency message or the apology, in their language."""
     key = "emergency" if await is_emergency(text, intent_of) else "service_unavailable"
-    return answer_store().current().message(key, kind)
+    return book_for(text).message(key, kind)
 
 
 def _join_queue(sender_id: str) -> Optional[_Conversation]:
@@ -186,9 +199,8 @@ async def handle_never_silent(
     if conversation is None:
         logger.warning("Conversation on channel %s has %d messages waiting: refused one", message.input_channel,
                        MAX_WAITING_PER_CONVERSATION)
-        book = answer_store().current()
         key = "emergency" if await is_emergency(message.text) else "busy"
-        await output.send_last_text(message.sender_id, book.message(key, kind))
+        await output.send_last_text(message.sender_id, book_for(message.text).message(key, kind))
         return True
     problem = None
     turn = asyncio.ensure_future(_run_in_order(on_new_message, message, conversation))

@@ -46,8 +46,13 @@ def option_label(book: AnswerBook, button: Dict[str, Any]) -> Optional[str]:
     return to_gsm7(label) or None
 
 
-def options_line(labels: Sequence[str]) -> str:
-    return "Reply " + ", ".join(f"{number} for {label}" for number, label in enumerate(labels, 1)) + "."
+def options_line(book: AnswerBook, labels: Sequence[str]) -> str:
+    """"Reply 1 for dose, 2 for cost." in the book's language (messages sms_options and sms_option)."""
+    options = ", ".join(
+        book.fill_in(book.message("sms_option", "sms"), number=str(number), topic=label)
+        for number, label in enumerate(labels, 1)
+    )
+    return to_gsm7(book.fill_in(book.message("sms_options", "sms"), options=options))
 
 
 def split_to_fit(text: str) -> List[str]:
@@ -116,7 +121,7 @@ def render_sms(book: AnswerBook, messages: Sequence[Dict[str, Any]]) -> SmsReply
                 offered[payload] = label
     payloads, labels = list(offered), list(offered.values())
     for count in range(len(payloads), 0, -1):
-        candidate = f"{bodies[-1]}\n{options_line(labels[:count])}"
+        candidate = f"{bodies[-1]}\n{options_line(book, labels[:count])}"
         if fits(candidate):
             bodies[-1] = candidate
             return SmsReply(tuple(bodies), tuple(payloads[:count]))

@@ -42,7 +42,7 @@ from channels.base import (
 )
 from channels.incoming import clean_text
 from channels.never_silent import DEFAULT_REPLY_TIMEOUT, ReplyCollector, fallback_text
-from channels.sms_keywords import KEYWORD_MESSAGES, Keyword, carrier_keyword
+from channels.sms_keywords import KEYWORD_MESSAGES, Keyword, carrier_keyword, keyword_language
 from channels.sms_rendering import option_number, render_sms
 from stores.sms_store import SmsStore
 
@@ -208,6 +208,8 @@ class TwilioSmsInput(ClinicInputChannel):
         """Keywords and opt-outs first (they never reach the NLU model), then the assistant."""
         text = clean_text(params.first("Body"))[:MAX_BODY_CHARACTERS]
         keyword = carrier_keyword(text)
+        if keyword is not None:
+            book = book.in_language(keyword_language(text))
         if keyword is Keyword.OPT_OUT:
             first_time = self.store.opt_out(phone)
             logger.info("SMS opt-out recorded%s", "" if first_time else " (already opted out: no reply)")

@@ -19,6 +19,8 @@ GOOD = DEFAULT_ANSWERS_PATH.read_text(encoding="utf-8")
 DOSE_TEXT = GOOD[GOOD.index("    text: >-\n      A common dose"):GOOD.index("    sms: >-\n      A common LDN dose")]
 DOSE_SMS = GOOD[GOOD.index("    sms: >-\n      A common LDN dose"):GOOD.index("    follow_ups: [ask_normal_dose")]
 DOSE_FOLLOW_UPS = "follow_ups: [ask_normal_dose, ask_where_to_get, ask_how_to_take]"
+#: The line ask_dose starts on in the real file (where a second one is reported against).
+DOSE_LINE = GOOD[:GOOD.index("  ask_dose:")].count("\n") + 1
 CALL_OFFER = 'text: "Would you like to talk to someone? Call {clinic_name} at {phone}."'
 
 #: rule -> (text to replace, replacement, what the problem must say, text on the line it must point at)
@@ -83,7 +85,7 @@ BROKEN_EDITS: Dict[str, Tuple[str, str, str, str]] = {
         "messages:"),
     "an answer written twice": (
         "  ask_time_to_work:\n", DOSE_TEXT.replace("    text", "  ask_dose:\n    text") + "  ask_time_to_work:\n",
-        "ask_dose is written twice (first on line 145): keep one", None),
+        f"ask_dose is written twice (first on line {DOSE_LINE}): keep one", None),
     "a help topic that is not an answer": (
         "help_topics: [ask_what_is_ldn,", "help_topics: [ask_moon, ask_what_is_ldn,",
         "help_topics lists ask_moon, which is not an answer in this file", "help_topics: [ask_moon"),
@@ -175,8 +177,9 @@ def test_preview_shows_every_answer_for_web_and_sms_with_counts() -> None:
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     book = load_answer_book(DEFAULT_ANSWERS_PATH)
-    for intent, answer in book.answers.items():
-        assert f"=== {intent}: {answer.question}" in result.stdout
-        assert f"  Website ({len(answer.text)} characters of 600" in result.stdout
-    assert result.stdout.count("  SMS as sent (") == len(book.answers)
+    for language, name in (("en", "English"), ("es", "Spanish")):
+        for intent, answer in book.in_language(language).answers.items():
+            assert f"=== {intent} [{name}]: {answer.question}" in result.stdout
+            assert f"  Website ({len(answer.text)} characters of 600" in result.stdout
+    assert result.stdout.count("  SMS as sent (") == 2 * len(book.answers)
     assert "2 text messages" in result.stdout

@@ -82,3 +82,9 @@ def test_a_reply_after_the_apology_is_dropped_but_the_turn_finishes(answer_book:
     collector = asyncio.run(main())
     assert only_text(collector) == answer_book.message("service_unavailable")
     assert finished == ["is ldn addictive"], "the message still reaches the conversation"
+
+
+def test_a_failed_turn_in_spanish_gets_the_apology_and_the_emergency_message_in_spanish(answer_book: AnswerBook) -> None:
+    spanish = answer_book.in_language("es")
+    assert only_text(run_turn("¿la ldn engorda?", failing_turn)) == spanish.message("service_unavailable")
+    assert only_text(run_turn("mi esposo no respira", failing_turn)) == spanish.message("emergency")

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from answer_book.model import AnswerBook
-from answer_book.sms_text import sms_size
+from answer_book.sms_text import sms_size, to_gsm7
 from channels.sms_rendering import SMS_MAX_CHARACTERS, SMS_MAX_SEGMENTS, options_line
 from runtime.stack import RunningAssistant, start_assistant
 from tests.conftest import MODEL_PATH
@@ -128,12 +128,38 @@ def test_help_and_info_give_the_clinic_and_the_opt_out_wording(word: str, sms: S
     assert sms.processed(phone) == []
 
 
+@pytest.mark.parametrize("stop", ["ALTO", "parar", " Cancelar "])
+def test_spanish_stop_words_opt_out_in_spanish(stop: str, sms: SmsAssistant, answer_book: AnswerBook) -> None:
+    phone = new_phone()
+    assert sms.ask(phone, stop) == [to_gsm7(answer_book.in_language("es").message("sms_opt_out", "sms"))]
+    assert sms.ask(phone, "que es la ldn") == []
+
+
+def test_ayuda_gets_the_help_message_in_spanish(sms: SmsAssistant, answer_book: AnswerBook) -> None:
+    body = assert_one_sms_with_the_phone(sms.ask(new_phone(), "AYUDA"), answer_book)
+    assert body == to_gsm7(answer_book.in_language("es").message("sms_help", "sms"))
+    assert "ALTO" in body
+
+
+def test_a_spanish_question_gets_the_spanish_answer_in_gsm7_and_options_in_spanish(
+    sms: SmsAssistant, answer_book: AnswerBook
+) -> None:
+    spanish = answer_book.in_language("es")
+    phone = new_phone()
+    body = assert_one_sms_with_the_phone(sms.ask(phone, "¿la ldn es adictiva?"), answer_book)
+    assert to_gsm7(spanish.answers["ask_addictive"].sms) in body
+    assert not set("áíóúÁÍÓÚ") & set(body), "GSM-7: these letters are sent without their accent"
+    assert body.splitlines()[-1].startswith(to_gsm7(spanish.message("sms_options", "sms")).split("{")[0])
+    follow_up = spanish.answers[spanish.answers["ask_addictive"].follow_ups[0]]
+    assert to_gsm7(follow_up.sms) in assert_one_sms_with_the_phone(sms.ask(phone, "1"), answer_book), "1 stays Spanish"
+
+
 def test_a_number_picks_one_of_the_options_offered(sms: SmsAssistant, answer_book: AnswerBook) -> None:
     phone = new_phone()
     taper = answer_book.answers["ask_taper_off"]
     first = sms.ask(phone, "Does naltrexone keep working or does its effect taper off?")
     topics = [answer_book.answers[intent].topic for intent in taper.follow_ups]
-    assert first[0].endswith(options_line(topics))
+    assert first[0].endswith(options_line(answer_book, topics))
     second = sms.ask(phone, "2")
     assert answer_book.answers[taper.follow_ups[1]].sms in assert_one_sms_with_the_phone(second, answer_book)
     third = sms.ask(phone, " 1 ")  # the options of the second answer now

@@ -7,7 +7,7 @@ import pytest
 
 from answer_book.model import AnswerBook
 from answer_book.rendering import answer_messages, emergency_messages, help_messages, scope_messages
-from answer_book.sms_text import is_gsm7, sms_size
+from answer_book.sms_text import is_gsm7, sms_size, to_gsm7
 from channels.sms_keywords import KEYWORD_MESSAGES, Keyword, carrier_keyword
 from channels.sms_rendering import (
     SMS_MAX_CHARACTERS,
@@ -26,36 +26,48 @@ def assert_fits(body: str) -> None:
     assert size.units <= SMS_MAX_CHARACTERS and size.segments <= SMS_MAX_SEGMENTS, (size, body)
 
 
-def test_every_answer_with_its_call_offer_and_options_fits_in_one_two_segment_sms(answer_book: AnswerBook) -> None:
+LANGUAGES = ["en", "es"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_answer_with_its_call_offer_and_options_fits_in_one_two_segment_sms(
+    language: str, answer_book: AnswerBook
+) -> None:
+    answer_book = answer_book.in_language(language)
     for answer in answer_book.answers.values():
         reply = render_sms(answer_book, answer_messages(answer_book, answer, "sms"))
         assert len(reply.bodies) == 1, answer.intent
         body = reply.bodies[0]
         assert_fits(body)
-        assert answer.sms in body, f"{answer.intent}: the answer was cut"
+        assert to_gsm7(answer.sms) in body, f"{answer.intent}: the answer was cut"
         assert answer_book.clinic.phone in body
 
 
-def test_every_answer_offers_its_first_follow_ups_as_numbered_options(answer_book: AnswerBook) -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_answer_offers_its_first_follow_ups_as_numbered_options(language: str, answer_book: AnswerBook) -> None:
+    answer_book = answer_book.in_language(language)
     for answer in answer_book.answers.values():
         reply = render_sms(answer_book, answer_messages(answer_book, answer, "sms"))
         offered = len(reply.options)
         assert offered >= 1, f"{answer.intent}: no room for a single option"
         assert reply.options == tuple(f"/{intent}" for intent in answer.follow_ups[:offered]), answer.intent
         topics = [answer_book.answers[intent].topic for intent in answer.follow_ups[:offered]]
-        assert reply.bodies[0].endswith(options_line(topics)), answer.intent
+        assert reply.bodies[0].endswith(options_line(answer_book, topics)), answer.intent
 
 
-def test_the_emergency_reply_goes_out_whole_with_the_phone(answer_book: AnswerBook) -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_emergency_reply_goes_out_whole_with_the_phone(language: str, answer_book: AnswerBook) -> None:
+    answer_book = answer_book.in_language(language)
     reply = render_sms(answer_book, emergency_messages(answer_book, "sms"))
-    assert reply.bodies == (answer_book.message("emergency", "sms"),)
+    assert reply.bodies == (to_gsm7(answer_book.message("emergency", "sms")),)
     assert_fits(reply.bodies[0])
     assert "911" in reply.bodies[0] and answer_book.clinic.phone in reply.bodies[0]
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("key", sorted(set(KEYWORD_MESSAGES.values()) | {"sms_media_only", "service_unavailable"}))
-def test_sms_only_messages_fit_in_one_segment_with_the_phone(key: str, answer_book: AnswerBook) -> None:
-    text = answer_book.message(key, "sms")
+def test_sms_only_messages_fit_in_one_segment_with_the_phone(key: str, language: str, answer_book: AnswerBook) -> None:
+    text = to_gsm7(answer_book.in_language(language).message(key, "sms"))
     assert is_gsm7(text) and sms_size(text).segments == 1, text
     assert answer_book.clinic.phone in text
 

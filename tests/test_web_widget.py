@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Iterator, List
 from urllib.parse import urlsplit
 
 import pytest
@@ -101,24 +101,27 @@ def playwright_driver() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture
-def chat(playwright_driver: Playwright, demo_page: WebServer, tmp_path: Path) -> Iterator[ChatPage]:
-    """A fresh browser profile (no stored conversation) on the demo page."""
-    context = playwright_driver.chromium.launch_persistent_context(
-        str(tmp_path / "chromium-profile"),
-        executable_path=str(CHROMIUM),
-        headless=True,
-        args=CHROMIUM_ARGS,
-        viewport={"width": 1280, "height": 900},
+def browser_chat(driver: Playwright, page_url: str, profile: Path, locale: str) -> Any:
+    """A fresh browser profile (no stored conversation) in `locale` on the demo page; its context."""
+    context = driver.chromium.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+        viewport={"width": 1280, "height": 900}, locale=locale,
     )
     page = context.pages[0] if context.pages else context.new_page()
-    yield ChatPage(page, demo_page.url + "/")
+    return context, ChatPage(page, page_url)
+
+
+@pytest.fixture
+def chat(playwright_driver: Playwright, demo_page: WebServer, tmp_path: Path) -> Iterator[ChatPage]:
+    """A fresh browser profile (no stored conversation) on the demo page, in English."""
+    context, page = browser_chat(playwright_driver, demo_page.url + "/", tmp_path / "chromium-profile", "en-US")
+    yield page
     context.close()
 
 
 @pytest.fixture(scope="module")
-def greeting(domain: Dict[str, Any]) -> str:
-    return domain["responses"]["utter_greet"][0]["text"]
+def greeting(answer_book: AnswerBook) -> str:
+    return answer_book.message("greeting")
 
 
 def expect_answer_with_follow_ups(chat: ChatPage, book: AnswerBook, answer: Answer) -> None:
@@ -191,3 +194,25 @@ def test_page_loads_only_its_own_files_and_talks_only_to_the_assistant(
     chat.open(greeting)
     hosts = {urlsplit(url).netloc for url in chat.requests if not url.startswith("data:")}
     assert hosts == {urlsplit(chat.url).netloc, urlsplit(assistant.rasa.url).netloc}
+
+
+def test_a_spanish_browser_gets_the_widget_in_spanish_and_can_switch_to_english(
+    playwright_driver: Playwright, demo_page: WebServer, tmp_path: Path, answer_book: AnswerBook
+) -> None:
+    spanish = answer_book.in_language("es")
+    context, chat = browser_chat(playwright_driver, demo_page.url + "/", tmp_path / "profile-es", "es-US")
+    try:
+        chat.open(spanish.message("greeting"))
+        expect(chat.page.locator(".rw-new-message")).to_have_attribute("placeholder", re.compile("Escriba"))
+        starters = [spanish.answers[intent].question for intent in spanish.starter_questions]
+        expect(chat.quick_replies()).to_have_text([*starters, "English", "Español"])
+        chat.ask("¿la ldn es adictiva?")
+        expect(chat.bot_message(spanish.answers["ask_addictive"].text)).to_be_visible()
+        expect(chat.quick_replies().last).to_have_text(spanish.message("call_button"))
+        chat.screenshot("widget-spanish.png")
+        chat.ask("hola")
+        chat.quick_replies().filter(has_text="English").click()
+        expect(chat.bot_message(answer_book.message("greeting")).last).to_be_visible()
+        assert chat.dialogs == []
+    finally:
+        context.close()

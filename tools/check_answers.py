@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from answer_book.model import AnswerBook, AnswersFileError
+import yaml
+
+from answer_book.model import AnswerBook, AnswersFileError, untranslated_and_unreviewed
 from answer_book.passages import DEFAULT_PASSAGES_PATH, PassagesFileError, parse_passages
 from answer_book.schema import load_answer_book, project_intents, summary
 from answer_book.store import answers_path
@@ -57,7 +59,21 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
     print(f"{display_path(args.path)}: OK. " + "; ".join(summary(book)) + ".")
     print(f"{display_path(args.passages)}: OK.")
+    print_translation_status(args.path)
     return 0
+
+
+def print_translation_status(path: Path) -> None:
+    """Which Spanish texts are still to write, and which the clinic has not reviewed (served meanwhile)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    missing, unreviewed = untranslated_and_unreviewed(data)
+    if missing:
+        print(f"No Spanish text yet (served in English): {', '.join(missing)}")
+    if unreviewed:
+        print(f"Spanish texts not yet reviewed by the clinic ({len(unreviewed)}; set reviewed: true once checked): "
+              + ", ".join(unreviewed))
+    if not missing and not unreviewed:
+        print("Every Spanish text is written and reviewed.")
 
 
 if __name__ == "__main__":

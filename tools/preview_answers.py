@@ -1,4 +1,5 @@
-"""`make preview`: every answer as the website shows it and as a text message sends it, with sizes.
+"""`make preview`: every answer as the website shows it and as a text message sends it, with sizes,
+in English and in Spanish (an answer not translated yet shows its English text under Spanish).
 
 Usage: python -m tools.preview_answers [--path FILE] [INTENT ...]
 Uses the assistant's own rendering (answer_book/rendering.py) and GSM-7 conversion
@@ -41,9 +42,13 @@ def buttons_line(message: Message) -> str:
     return "    buttons: " + " | ".join(f"[{title}]" for title in titles) if titles else ""
 
 
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+
+
 def preview_answer(book: AnswerBook, intent: str) -> Iterable[str]:
     answer = book.answers[intent]
-    yield f"=== {intent}: {answer.question}  (topic: {answer.topic}; source: {answer.source})"
+    yield (f"=== {intent} [{LANGUAGE_NAMES.get(book.language, book.language)}]: {answer.question}  "
+           f"(topic: {answer.topic}; source: {answer.source})")
     warning = "  <-- too long" if len(answer.text) > CHAT_BUBBLE_MAX else ""
     yield f"  Website ({len(answer.text)} characters of {CHAT_BUBBLE_MAX} in the answer bubble{warning}):"
     for message in answer_messages(book, answer, "web"):
@@ -55,8 +60,10 @@ def preview_answer(book: AnswerBook, intent: str) -> Iterable[str]:
     sent = to_gsm7(str(sms["text"]))
     yield f"  SMS as sent ({sms_counts(sent)}):"
     yield indent(sent)
-    if sent != str(sms["text"]):
+    if sent != str(sms["text"]) and book.language == "en":
         yield f"    (changed for SMS: the file's text was {sms_counts(str(sms['text']))})"
+    elif sent != str(sms["text"]):
+        yield "    (as every Spanish text message: á, í, ó, ú sent without their accent)"
     line = buttons_line(sms)
     if line:
         yield line.replace("buttons:", "follow-up options:")
@@ -64,7 +71,7 @@ def preview_answer(book: AnswerBook, intent: str) -> Iterable[str]:
 
 
 def preview_messages(book: AnswerBook) -> Iterable[str]:
-    yield "=== Messages around the answers"
+    yield f"=== Messages around the answers [{LANGUAGE_NAMES.get(book.language, book.language)}]"
     for key in book.messages:
         web, sms = book.message(key, "web"), to_gsm7(book.message(key, "sms"))
         yield f"  {key} - website ({len(web)} characters):"
@@ -78,6 +85,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("intents", nargs="*", help="only these answers (default: all, then the messages)")
     parser.add_argument("--path", type=Path, default=answers_path(), help="the answers file (default: %(default)s)")
+    parser.add_argument("--language", choices=["en", "es", "both"], default="both", help="default: both, each answer in English then Spanish")
     args = parser.parse_args(argv)
     try:
         book = load_answer_book(args.path)
@@ -88,10 +96,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     if unknown:
         print(f"No answer named {', '.join(unknown)}. The answers are: {', '.join(book.answers)}")
         return 1
+    languages = ["en", "es"] if args.language == "both" else [args.language]
     for intent in args.intents or list(book.answers):
-        print("\n".join(preview_answer(book, intent)))
+        for language in languages:
+            print("\n".join(preview_answer(book.in_language(language), intent)))
     if not args.intents:
-        print("\n".join(preview_messages(book)))
+        for language in languages:
+            print("\n".join(preview_messages(book.in_language(language))))
     return 0
 
 

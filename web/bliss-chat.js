@@ -7,14 +7,21 @@
   var script = document.currentScript;
   var socketUrl = script.getAttribute("data-socket-url");
   var title = script.getAttribute("data-title") || "Chat";
+  // The widget's own words, in the browser's language (English or Spanish). The first message asks
+  // for the greeting in that language; its buttons let the visitor switch (English / Español).
+  var spanish = (navigator.language || "").toLowerCase().indexOf("es") === 0;
+  var words = spanish
+    ? { subtitle: "Preguntas sobre la naltrexona en dosis baja", hint: "Escriba su pregunta sobre la LDN...",
+        start: '/greet{"language": "es"}' }
+    : { subtitle: "Questions about low-dose naltrexone", hint: "Ask a question about LDN...", start: "/greet" };
   window.WebChat.default(
     {
       socketUrl: socketUrl,
       socketPath: "/socket.io/",
       title: title,
-      subtitle: "Questions about low-dose naltrexone",
-      inputTextFieldHint: "Ask a question about LDN...",
-      initPayload: "/greet",
+      subtitle: words.subtitle,
+      inputTextFieldHint: words.hint,
+      initPayload: words.start,
       // "session": the conversation survives reloads and is forgotten when the tab closes
       // (a shared computer in a waiting room should not show the last patient's questions).
       params: { storage: "session" },
