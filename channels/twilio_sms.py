@@ -215,11 +215,11 @@ class TwilioSmsInput(ClinicInputChannel):
         if keyword is Keyword.OPT_IN:
             self.store.opt_in(phone)
             return self.keyword_reply(book, keyword)
+        if keyword is Keyword.HELP:  # answered even while opted out: carriers (CTIA) expect HELP to work
+            return self.keyword_reply(book, keyword)
         if self.store.is_opted_out(phone):
             logger.info("Message from an opted-out number: no reply until START")
             return EMPTY_TWIML
-        if keyword is Keyword.HELP:
-            return self.keyword_reply(book, keyword)
         if not text.strip() and _count(params.first("NumMedia")) > 0:
             self.store.set_options(phone, [])
             return twiml([to_gsm7(book.message("sms_media_only", "sms"))])

@@ -103,7 +103,7 @@ def test_stop_then_silence_until_start(sms: SmsAssistant, answer_book: AnswerBoo
     assert sms.ask(phone, " Stop ") == [answer_book.message("sms_opt_out", "sms")]
     assert sms.ask(phone, "Is LDN addictive?") == []
     assert sms.ask(phone, "STOP") == [], "one confirmation only"
-    assert sms.ask(phone, "help") == []
+    assert sms.ask(phone, "help") == [answer_book.message("sms_help", "sms")], "HELP is answered even opted out"
     assert sms.ask(phone, "Start") == [answer_book.message("sms_opt_in", "sms")]
     body = assert_one_sms_with_the_phone(sms.ask(phone, "Is LDN addictive?"), answer_book)
     assert answer_book.answers["ask_addictive"].sms in body
