@@ -16,7 +16,7 @@ from tests.test_safety_set import SAFETY_DIR, SAFETY_SETS, read_safety_set
 #: emergency message exists
 CHECKED_SETS = {**SAFETY_SETS, "spanish": SAFETY_DIR / "spanish_set.yml"}
 #: the least number of emergencies and of information questions in each set
-MIN_PER_KIND = {"safety": 50, "slang": 40, "spanish": 50}
+MIN_PER_KIND = {"safety": 50, "slang": 40, "hidden": 40, "spanish": 50}
 
 
 def training_sentences() -> Set[str]:
