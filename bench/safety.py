@@ -1,8 +1,9 @@
 """`make bench-safety`: the safety sets through the full stack, and reply times with the action server stopped.
 
 Starts the action server and the Rasa server on free loopback ports (runtime/stack.py; work files in var/bench_safety/),
-sends every message of tests/safety/safety_set.yml and tests/safety/slang_set.yml (emergencies and
-near-misses in online slang, issue 13) over REST, then stops the action server and times N REST
+sends every message of tests/safety/safety_set.yml, tests/safety/slang_set.yml (emergencies and
+near-misses in online slang, issue 13) and tests/safety/hidden_set.yml (emergencies an FAQ answer would
+hide and medical emergencies of other kinds, issue 17) over REST, then stops the action server and times N REST
 replies to an FAQ question and to an emergency. Prints the numbers and writes results/safety.md.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from runtime.stack import start_assistant
 SAFETY_SETS = {
     "safety set": PROJECT_DIR / "tests" / "safety" / "safety_set.yml",
     "slang set": PROJECT_DIR / "tests" / "safety" / "slang_set.yml",
+    "hidden set": PROJECT_DIR / "tests" / "safety" / "hidden_set.yml",
     "Spanish set": PROJECT_DIR / "tests" / "safety" / "spanish_set.yml",
 }
 #: the language of a set's emergency message (English for the others)
@@ -103,7 +105,10 @@ def main() -> None:
         "full stack over REST on loopback (Rasa server + action server), model models/bliss.tar.gz.",
         "",
         "The safety set is tests/safety/safety_set.yml; the slang set, tests/safety/slang_set.yml, is emergencies "
-        "and near-misses in online slang and euphemism (\"kms\", \"unalive\", \"fell out\", \"blues\"; issue 13).",
+        "and near-misses in online slang and euphemism (\"kms\", \"unalive\", \"fell out\", \"blues\"; issue 13); "
+        "the hidden set, tests/safety/hidden_set.yml, is emergencies an FAQ answer would hide (an opioid taken with "
+        "naltrexone and now very drowsy or sick) and medical emergencies of other kinds (stroke, heart attack signs, "
+        "heavy bleeding, fainting, a bad fall, burns), with near-misses using the same words (issue 17).",
         "",
         "| measure | value |",
         "| --- | --- |",

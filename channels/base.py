@@ -62,14 +62,20 @@ class ClinicInputChannel(InputChannel):
         sender: str,
         app: Any = None,
         metadata: Optional[Dict[Text, Any]] = None,
+        message_id: Optional[str] = None,
     ) -> bool:
-        """One visitor message through Rasa, never silent; True when the apology replaced the reply."""
+        """One visitor message through Rasa, never silent; True when the apology replaced the reply.
+
+        `message_id`: the channel's own id of the message (Twilio's MessageSid), kept on the stored
+        user event, so a retried delivery can find the turn it already caused.
+        """
         message = UserMessage(
             visitor_text(text, answer_store().current()),
             output,
             conversation_id(self.name(), clean_text(sender)),
             input_channel=self.name(),
             metadata=metadata,
+            message_id=message_id,
         )
         return await handle_never_silent(
             on_new_message, message, self.reply_timeout, self.kind, intent_of=model_intent_of(app)

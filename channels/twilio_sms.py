@@ -10,7 +10,8 @@ Settings (a key in credentials.yml, else the environment variable):
   auth_token          TWILIO_AUTH_TOKEN       the account's auth token (signs every webhook)
   webhook_url         TWILIO_WEBHOOK_URL      the public URL the Twilio number posts to, exactly
   validate_signature  SMS_VALIDATE_SIGNATURE  "false" only for local development (logged loudly)
-  store_path          SMS_STORE_PATH          SQLite file (default var/sms.db)
+  store_path          SMS_STORE_PATH          SQLite file (default var/sms.db), unless DATABASE_URL is set:
+                                              then the SMS store is on PostgreSQL with the tracker store
   reply_timeout_seconds                       seconds before the apology (Twilio waits 15 s)
 """
 from __future__ import annotations
@@ -18,12 +19,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Text
 from urllib.parse import parse_qsl
 
 from rasa.core.channels.channel import InputChannel
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -40,10 +43,11 @@ from channels.base import (
     add_health_route,
     check_answers_file,
 )
-from channels.incoming import clean_text
+from channels.incoming import clean_text, conversation_id
 from channels.never_silent import DEFAULT_REPLY_TIMEOUT, ReplyCollector, fallback_text
 from channels.sms_keywords import KEYWORD_MESSAGES, Keyword, carrier_keyword, keyword_language
 from channels.sms_rendering import option_number, render_sms
+from runtime.endpoints import DATABASE_URL_VAR
 from stores.sms_store import SmsStore
 
 logger = logging.getLogger(__name__)
@@ -54,6 +58,9 @@ DEFAULT_STORE_PATH = Path(__file__).resolve().parent.parent / "var" / "sms.db"
 MAX_FORM_BYTES = MAX_REQUEST_BYTES
 MAX_BODY_CHARACTERS = 1600  # Twilio's own limit for one message: a longer body is cut here
 FALSE_WORDS = {"false", "0", "no", "off"}
+#: A delivery claimed this long after the reply timeout and still not answered was abandoned by a
+#: server that stopped: a retried delivery takes it over.
+CLAIM_GRACE_SECONDS = 5.0
 
 
 class FormParams(dict):
@@ -93,7 +100,7 @@ class SmsSettings:
     auth_token: Optional[str]
     webhook_url: Optional[str]
     validate_signature: bool
-    store_path: Path
+    store: str  # the SQLite file, or the postgresql:// URL of the tracker store (stores/sms_store.py)
     reply_timeout: float
 
     @classmethod
@@ -109,9 +116,15 @@ class SmsSettings:
             auth_token=setting("auth_token", "TWILIO_AUTH_TOKEN"),
             webhook_url=setting("webhook_url", "TWILIO_WEBHOOK_URL"),
             validate_signature=(validate or "true").lower() not in FALSE_WORDS,
-            store_path=Path(setting("store_path", "SMS_STORE_PATH") or DEFAULT_STORE_PATH),
+            store=sms_store_location(setting("store_path", None), environ),
             reply_timeout=float(setting("reply_timeout_seconds", None) or DEFAULT_REPLY_TIMEOUT),
         )
+
+
+def sms_store_location(configured: Optional[str], environ: Mapping[str, str]) -> str:
+    """Where the SMS store is: credentials' store_path, else PostgreSQL when the tracker store is
+    (DATABASE_URL, so every replica shares it), else SMS_STORE_PATH, else var/sms.db."""
+    return configured or environ.get(DATABASE_URL_VAR) or environ.get("SMS_STORE_PATH") or str(DEFAULT_STORE_PATH)
 
 
 class TwilioSmsInput(ClinicInputChannel):
@@ -129,7 +142,7 @@ class TwilioSmsInput(ClinicInputChannel):
     def __init__(self, settings: SmsSettings) -> None:
         super().__init__(settings.reply_timeout)
         self.settings = settings
-        self.store = SmsStore(settings.store_path)
+        self.store = SmsStore(settings.store)
         if not settings.validate_signature:
             logger.warning(
                 "SMS SIGNATURE VALIDATION IS OFF (SMS_VALIDATE_SIGNATURE=false): anyone can post to "
@@ -181,11 +194,14 @@ class TwilioSmsInput(ClinicInputChannel):
             return EMPTY_TWIML
         message_sid = (params.first("MessageSid") or params.first("SmsSid")).strip()
         if message_sid and not self.store.claim_delivery(message_sid, phone):
-            logger.info("Repeated delivery of %s: answered once already, not processed again", message_sid)
-            return await self.first_reply(message_sid)
+            return await self.repeated_delivery(on_new_message, params, app, phone, message_sid)
+        return await self.answer(on_new_message, params, app, phone, message_sid)
+
+    async def answer(self, on_new_message: OnNewMessage, params: FormParams, app: Any, phone: str, message_sid: str) -> str:
+        """Run the delivery (its MessageSid claimed) and remember its TwiML."""
         book = answer_store().current()
         try:
-            reply = await self.reply(on_new_message, book, phone, params, app)
+            reply = await self.reply(on_new_message, book, phone, params, app, message_sid)
         except Exception:  # a store or rendering failure must not leave the patient silent
             logger.exception("SMS turn failed; sending the apology")
             reply = twiml([to_gsm7(await fallback_text(params.first("Body"), "sms"))])
@@ -193,17 +209,59 @@ class TwilioSmsInput(ClinicInputChannel):
             self.store.finish_delivery(message_sid, reply)
         return reply
 
-    async def first_reply(self, message_sid: str) -> str:
-        """The TwiML of the first delivery, waiting for it if it is still being answered."""
-        deadline = asyncio.get_running_loop().time() + self.settings.reply_timeout + 2
+    async def repeated_delivery(
+        self, on_new_message: OnNewMessage, params: FormParams, app: Any, phone: str, message_sid: str
+    ) -> str:
+        """A MessageSid seen before: its first reply, never a second turn.
+
+        While the first delivery is being answered, wait for its reply. If the server answering it
+        died (no reply long after the claim), take the delivery over: the reply its stored turn gave
+        if the turn reached the tracker store, else the turn now.
+        """
+        stale_after = self.settings.reply_timeout + CLAIM_GRACE_SECONDS
         while True:
-            previous = self.store.delivery_reply(message_sid)
-            if previous is not None or asyncio.get_running_loop().time() > deadline:
-                return previous or EMPTY_TWIML
+            delivery = self.store.delivery(message_sid)
+            if delivery is None or delivery.twiml is not None:
+                logger.info("Repeated delivery of %s: answered once already, not processed again", message_sid)
+                return delivery.twiml if delivery else EMPTY_TWIML
+            if time.time() - delivery.claimed_at > stale_after and self.store.take_over_delivery(
+                message_sid, delivery.claimed_at
+            ):
+                logger.warning("Delivery %s was claimed but never answered (its server stopped?): taking it over",
+                               message_sid)
+                stored = await self.stored_reply(app, phone, message_sid)
+                if stored is not None:
+                    self.store.finish_delivery(message_sid, stored)
+                    return stored
+                return await self.answer(on_new_message, params, app, phone, message_sid)
             await asyncio.sleep(0.2)
 
+    async def stored_reply(self, app: Any, phone: str, message_sid: str) -> Optional[str]:
+        """The TwiML of the bot's messages the tracker store holds after the user message `message_sid`."""
+        agent = getattr(getattr(app, "ctx", None), "agent", None)
+        if agent is None or agent.tracker_store is None:
+            return None
+        tracker = await agent.tracker_store.retrieve(conversation_id(self.name(), phone))
+        if tracker is None:
+            return None
+        messages, found = [], False
+        for event in tracker.events:
+            if isinstance(event, UserUttered):
+                if found:
+                    break
+                found = event.message_id == message_sid
+            elif found and isinstance(event, BotUttered):
+                messages.append({"text": event.text, "buttons": (event.data or {}).get("buttons") or []})
+        if not found or not messages:
+            return None
+        book = answer_store().current().in_language(tracker.get_slot("language"))
+        rendered = render_sms(book, messages)
+        self.store.set_options(phone, list(rendered.options))
+        return twiml(rendered.bodies)
+
     async def reply(
-        self, on_new_message: OnNewMessage, book: AnswerBook, phone: str, params: FormParams, app: Any = None
+        self, on_new_message: OnNewMessage, book: AnswerBook, phone: str, params: FormParams, app: Any = None,
+        message_sid: str = "",
     ) -> str:
         """Keywords and opt-outs first (they never reach the NLU model), then the assistant."""
         text = clean_text(params.first("Body"))[:MAX_BODY_CHARACTERS]
@@ -217,11 +275,11 @@ class TwilioSmsInput(ClinicInputChannel):
         if keyword is Keyword.OPT_IN:
             self.store.opt_in(phone)
             return self.keyword_reply(book, keyword)
+        if keyword is Keyword.HELP:  # answered even while opted out: carriers (CTIA) expect HELP to work
+            return self.keyword_reply(book, keyword)
         if self.store.is_opted_out(phone):
             logger.info("Message from an opted-out number: no reply until START")
             return EMPTY_TWIML
-        if keyword is Keyword.HELP:
-            return self.keyword_reply(book, keyword)
         if not text.strip() and _count(params.first("NumMedia")) > 0:
             self.store.set_options(phone, [])
             return twiml([to_gsm7(book.message("sms_media_only", "sms"))])
@@ -229,7 +287,7 @@ class TwilioSmsInput(ClinicInputChannel):
         number = option_number(text)
         chosen = self.store.option(phone, number) if number is not None else None
         collector = ReplyCollector()
-        await self.run_turn(on_new_message, chosen or text, collector, phone, app)
+        await self.run_turn(on_new_message, chosen or text, collector, phone, app, message_id=message_sid or None)
         rendered = render_sms(book, collector.messages)
         self.store.set_options(phone, list(rendered.options))
         return twiml(rendered.bodies)

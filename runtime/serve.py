@@ -1,11 +1,11 @@
-"""`make run`: start the action server, the Rasa server and the demo page on loopback; stop all on Ctrl-C.
+"""`make run`: the action server, the Rasa server and the demo page on loopback, under supervisord.
 
 Ports come from ACTION_SERVER_PORT (5055), RASA_PORT (5005) and WEB_PORT (8080).
 endpoints.yml (SQLite) is used as it is unless DATABASE_URL or REDIS_URL is set: then
 runtime/endpoints.py writes var/endpoints.yml for PostgreSQL / Redis. credentials.yml is used as
 it is, except that the demo page's origin is added to the socket.io channel's allowed origins
-(var/credentials-with-page.yml). The servers start as every test starts them (runtime/stack.py).
-Logs go to var/log/.
+(var/credentials-with-page.yml). A server that dies is started again by supervisord while the
+others keep serving (runtime/supervised.py). Ctrl-C stops everything. Logs go to var/log/.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import time
 
 from runtime.endpoints import endpoints_config, uses_production_stores, write_endpoints_file
 from runtime.servers import PROJECT_DIR
-from runtime.stack import Ports, start_assistant
+from runtime.stack import Ports
+from runtime.supervised import start_supervised
 
 
 def _stop_on_signal(signum: int, frame: object) -> None:
@@ -39,12 +40,10 @@ def main() -> None:
         endpoints = write_endpoints_file(var / "endpoints.yml", endpoints_config(os.environ, action_url))
     print(f"Starting (logs in {log_dir.relative_to(PROJECT_DIR)}/) ...", flush=True)
     started = time.monotonic()
-    assistant = None
+    assistant = start_supervised(var, ports=ports, endpoints=endpoints, log_dir=log_dir, keep_configured_origins=True)
     try:
-        assistant = start_assistant(
-            var, ports=ports, endpoints=endpoints, log_dir=log_dir, keep_configured_origins=True, with_page=True
-        )
-        rasa_url, action_url = assistant.rasa.url, assistant.actions.url
+        assistant.wait_ready()
+        rasa_url, action_url = assistant.programs["rasa"].url, assistant.programs["actions"].url
         print(
             f"\nThe assistant is up ({time.monotonic() - started:.0f}s to start).\n"
             f"  web page:  http://localhost:{ports.page}/  (the clinic page with the chat widget)\n"
@@ -53,19 +52,16 @@ def main() -> None:
             f"  socket.io: {rasa_url}/socket.io\n"
             f"  SMS:       POST {rasa_url}/webhooks/twilio_sms/webhook  (Twilio-signed; docs/SMS.md)\n"
             f"  actions:   {action_url}/health\n"
-            "Press Ctrl-C to stop.",
+            f"A server that stops is started again (var/log/supervisord.log). Press Ctrl-C to stop.",
             flush=True,
         )
-        while all(server.process.poll() is None for server in assistant.servers()):
+        while assistant.process.poll() is None:
             time.sleep(1)
-        for server in assistant.servers():
-            if server.process.poll() is not None:
-                print(f"{server.name} stopped unexpectedly; last lines of {server.log_path}:\n{server.log_text()[-2000:]}")
+        print(f"supervisord stopped unexpectedly; see {log_dir / 'supervisord.log'}")
     except KeyboardInterrupt:
         print("\nStopping ...", flush=True)
     finally:
-        if assistant is not None:
-            assistant.stop()
+        assistant.stop()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import requests
 
@@ -92,6 +92,22 @@ class RunningAssistant:
         self.start_rasa()
 
 
+def stack_files(
+    work_dir: Path, ports: Ports, endpoints: Optional[Path], credentials: Path, keep_configured_origins: bool
+) -> Tuple[Path, Path]:
+    """The endpoints file (`endpoints`, or one in `work_dir` with this stack's action server and the
+    SQLite file `work_dir`/rasa.db) and the credentials accepting the page port's origin."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    if endpoints is None:
+        endpoints = write_endpoints(
+            work_dir / "endpoints.yml", f"http://127.0.0.1:{ports.action}/webhook", work_dir / "rasa.db", env=None
+        )
+    page_credentials = write_credentials(
+        work_dir / "credentials-with-page.yml", page_origins(ports.page), keep_configured_origins, base=credentials
+    )
+    return endpoints, page_credentials
+
+
 def start_assistant(
     work_dir: Path,
     env: Optional[Dict[str, str]] = None,
@@ -111,16 +127,9 @@ def start_assistant(
     the SQLite file `work_dir`/rasa.db. The socket.io channel (and --cors) accepts the origin of
     the page port, plus the origins `credentials` lists when `keep_configured_origins`.
     """
-    work_dir.mkdir(parents=True, exist_ok=True)
     ports = ports or Ports()
     log_dir = log_dir or work_dir
-    if endpoints is None:
-        endpoints = write_endpoints(
-            work_dir / "endpoints.yml", f"http://127.0.0.1:{ports.action}/webhook", work_dir / "rasa.db", env=None
-        )
-    page_credentials = write_credentials(
-        work_dir / "credentials-with-page.yml", page_origins(ports.page), keep_configured_origins, base=credentials
-    )
+    endpoints, page_credentials = stack_files(work_dir, ports, endpoints, credentials, keep_configured_origins)
     actions = start_action_server(ports.action, log_dir / "action_server.log", env=env)
     running = RunningAssistant(
         None, actions, work_dir, page_credentials, env, ports.page, rasa_args, endpoints, log_dir, model=model

@@ -9,6 +9,7 @@ that ever slipped through as HTML could not run.
 """
 from __future__ import annotations
 
+import argparse
 import html
 import threading
 from dataclasses import dataclass
@@ -128,3 +129,23 @@ def start_web_server(port: int, socket_url: str, host: str = "127.0.0.1") -> Web
     thread = threading.Thread(target=httpd.serve_forever, name="web-server", daemon=True)
     thread.start()
     return WebServer(httpd, thread)
+
+
+def main() -> None:
+    """`python -m runtime.web_server --port 8080 --socket-url http://127.0.0.1:5005`: the page, in the foreground."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--socket-url", default="http://127.0.0.1:5005", help="the Rasa server the widget talks to")
+    args = parser.parse_args()
+    httpd = ThreadingHTTPServer((args.host, args.port), make_handler(args.socket_url))
+    httpd.daemon_threads = True
+    print(f"Serving the demo page on http://{args.host}:{args.port}/", flush=True)
+    try:
+        httpd.serve_forever()
+    finally:
+        httpd.server_close()
+
+
+if __name__ == "__main__":
+    main()

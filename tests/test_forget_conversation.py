@@ -53,7 +53,7 @@ def test_forgetting_an_sms_conversation_keeps_only_the_opt_out(tmp_path: Path) -
         store.claim_delivery(f"SM-{phone}", phone)
         store.finish_delivery(f"SM-{phone}", "<Response/>")
     store.opt_out("+18505550111")
-    assert forget_sms("+18505550111", tmp_path / "sms.db") == 2
+    assert forget_sms("+18505550111", str(tmp_path / "sms.db")) == 2
     assert store.option("+18505550111", 1) is None and store.delivery_reply("SM-+18505550111") is None
     assert store.is_opted_out("+18505550111")  # STOP is still honoured
     assert store.option("+18505550122", 1) == "/ask_dose"  # other numbers untouched

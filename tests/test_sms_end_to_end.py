@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import itertools
+import sqlite3
+import time
 from dataclasses import dataclass
 from typing import Iterator, List
 
@@ -103,7 +105,7 @@ def test_stop_then_silence_until_start(sms: SmsAssistant, answer_book: AnswerBoo
     assert sms.ask(phone, " Stop ") == [answer_book.message("sms_opt_out", "sms")]
     assert sms.ask(phone, "Is LDN addictive?") == []
     assert sms.ask(phone, "STOP") == [], "one confirmation only"
-    assert sms.ask(phone, "help") == []
+    assert sms.ask(phone, "help") == [answer_book.message("sms_help", "sms")], "HELP is answered even opted out"
     assert sms.ask(phone, "Start") == [answer_book.message("sms_opt_in", "sms")]
     body = assert_one_sms_with_the_phone(sms.ask(phone, "Is LDN addictive?"), answer_book)
     assert answer_book.answers["ask_addictive"].sms in body
@@ -322,3 +324,35 @@ def test_a_broken_sms_store_still_gets_a_200_with_the_apology(
     response = client.post(client.message_params(new_phone(), "What is LDN?"), signature=None)
     assert response.status_code == 200
     assert twiml_messages(response) == [answer_book.message("service_unavailable", "sms")]
+
+
+def abandon_delivery(sms: SmsAssistant, message_sid: str, answered: bool) -> None:
+    """Make the store look as a server that claimed `message_sid` and died left it (long ago, no reply)."""
+    with sqlite3.connect(sms.assistant.work_dir / "sms.db") as db:
+        if answered:
+            db.execute("UPDATE deliveries SET twiml = NULL, received = received - 3600 WHERE message_sid = ?", (message_sid,))
+        else:
+            db.execute("INSERT INTO deliveries VALUES (?, ?, ?, NULL)", (message_sid, "+15550009999", time.time() - 3600))
+
+
+def test_a_retry_of_a_delivery_whose_server_died_after_the_turn_gets_the_stored_answer_once(
+    sms: SmsAssistant, answer_book: AnswerBook
+) -> None:
+    phone = new_phone()
+    params = sms.client.message_params(phone, "Is LDN addictive?")
+    first = twiml_messages(sms.client.post(params))
+    abandon_delivery(sms, params["MessageSid"], answered=True)  # the turn is stored; its reply was never sent
+    retried = twiml_messages(sms.client.post(params))
+    assert retried == first and answer_book.answers["ask_addictive"].sms in retried[0]
+    assert sms.processed(phone) == ["Is LDN addictive?"], "the retry did not run the turn again"
+
+
+def test_a_retry_of_a_delivery_whose_server_died_before_the_turn_is_answered_now(
+    sms: SmsAssistant, answer_book: AnswerBook
+) -> None:
+    phone = new_phone()
+    params = sms.client.message_params(phone, "Is LDN addictive?")
+    abandon_delivery(sms, params["MessageSid"], answered=False)
+    body = assert_one_sms_with_the_phone(twiml_messages(sms.client.post(params)), answer_book)
+    assert answer_book.answers["ask_addictive"].sms in body
+    assert sms.processed(phone) == ["Is LDN addictive?"]

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sqlite3
 import sys
-from contextlib import closing
 from pathlib import Path
 from typing import Any, Dict, List
 
 from channels.incoming import channel_sender, conversation_id
 from channels.rest import ClinicRestInput
 from channels.socketio import ClinicSocketIOInput
-from channels.twilio_sms import TwilioSmsInput
+from channels.twilio_sms import TwilioSmsInput, sms_store_location
+from stores.sms_store import SmsStore
 from runtime.endpoints import SQL_TRACKER_STORES, SQLITE_TRACKER_STORE
 from runtime.servers import PROJECT_DIR
 
@@ -59,16 +58,11 @@ def forget(sender_id: str, endpoints: Path) -> int:
     return int(deleted)
 
 
-def forget_sms(phone: str, sms_store: Path) -> int:
+def forget_sms(phone: str, sms_store: str) -> int:
     """Delete the SMS channel's options and remembered replies of `phone`; the number of rows deleted."""
-    if not sms_store.exists():
+    if "://" not in sms_store and not Path(sms_store).exists():
         return 0
-    with closing(sqlite3.connect(sms_store, timeout=5)) as connection, connection:
-        deleted = sum(
-            connection.execute(f"DELETE FROM {table} WHERE phone = ?", (phone,)).rowcount
-            for table in ("options", "deliveries")
-        )
-    return deleted
+    return SmsStore(sms_store).forget(phone)
 
 
 def main() -> None:
@@ -79,7 +73,8 @@ def main() -> None:
     )
     parser.add_argument("--endpoints", type=Path, default=PROJECT_DIR / "endpoints.yml")
     parser.add_argument(
-        "--sms-store", type=Path, default=Path(os.environ.get("SMS_STORE_PATH") or PROJECT_DIR / "var" / "sms.db")
+        "--sms-store", default=sms_store_location(None, os.environ),
+        help="the SMS store: a SQLite file or the postgresql:// URL (default: as the SMS channel chooses)"
     )
     args = parser.parse_args()
     if not args.sender_id.strip():

@@ -39,11 +39,7 @@ def install() -> None:
     from sanic.http import Stage
     from sanic.server.protocols.http_protocol import HttpProtocol
 
-    if sanic.__version__ != PATCHED_SANIC_VERSION:
-        raise RuntimeError(
-            f"runtime/patches/http_limits.py patches Sanic {PATCHED_SANIC_VERSION}, found {sanic.__version__}: "
-            "check that the request timer still needs the patch, then update PATCHED_SANIC_VERSION"
-        )
+    require_version("Sanic", sanic.__version__, PATCHED_SANIC_VERSION, __file__)
     data_received = HttpProtocol.data_received
     check_timeouts = HttpProtocol.check_timeouts
     connection_lost = HttpProtocol.connection_lost
