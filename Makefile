@@ -61,6 +61,10 @@ test: validate check-answers test-core test-py ## Everything: validation, answer
 eval: $(MODEL) ## Our NLU and the whole assistant on real questions, against Rasa's default and the model before issue 15 (results/eval.*)
 	$(PY) -m eval.evaluate
 
+.PHONY: eval-outcomes
+eval-outcomes: $(MODEL) ## Only the whole-assistant outcomes of make eval: MODELS=ours,ours_two_choices,before_issue_15 (results/eval_outcomes.*)
+	$(PY) -m eval.outcome_eval $(if $(MODELS),--models $(MODELS))
+
 clean: ## Remove the trained model, the spaCy pipeline and the local conversation store
 	rm -rf models .cache var results/core
 

@@ -71,6 +71,8 @@ def close_call(book: AnswerBook, parse_data: Dict[str, Any], max_choices: int = 
 #: Intents near the top of the ranking that forbid quoting the article: the message may be about
 #: someone in danger or symptoms getting worse, not a question.
 NOT_A_QUESTION = frozenset({"emergency", "symptoms_worse"})
+#: The language of the clinic's article (../shared/content/ldn-article.txt) and so of its passages.
+ARTICLE_LANGUAGE = "en"
 
 
 def article_passage(parse_data: Dict[str, Any]) -> Optional[Passage]:
@@ -118,7 +120,8 @@ class ActionClarify(ClinicAction):
         candidates = close_call(book, tracker.latest_message)
         if candidates:
             return did_you_mean_messages(book, candidates, kind)
-        passage = article_passage(tracker.latest_message)
+        # the clinic's article is in English: its passages are quoted to English conversations only
+        passage = article_passage(tracker.latest_message) if book.language == ARTICLE_LANGUAGE else None
         if passage is not None:
             return passage_messages(book, passage.section, passage.text, passage.supports, kind)
         return scope_messages(book, kind)

@@ -31,6 +31,8 @@ DEFAULT_CONFIG = PROJECT_DIR / "eval" / "default_pipeline_config.yml"
 NLU_DATA = PROJECT_DIR / "data" / "nlu"
 HOLDOUT_PATH = PROJECT_DIR / "tests" / "nlu" / "holdout.yml"
 TWO_QUESTIONS_PATH = PROJECT_DIR / "tests" / "nlu" / "two_questions.yml"
+#: issue 16: Spanish questions written before any Spanish training example
+SPANISH_HOLDOUT_PATH = PROJECT_DIR / "tests" / "nlu" / "spanish_holdout.yml"
 RESULTS_DIR = PROJECT_DIR / "results"
 FOLDS = 5
 SEED = 20261125
@@ -193,8 +195,8 @@ def threshold_sweep(predictions: Sequence[Prediction]) -> List[Dict[str, object]
     question answered with "Did you mean" / what I can answer): a wrong answer to a medical
     question is worse than a question back. config.yml's thresholds come from this table."""
     rows = []
-    for ambiguity in (0.05, 0.1):
-        for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
+    for ambiguity in (0.05, 0.1, 0.15, 0.2):
+        for threshold in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7):
             changed = with_thresholds(predictions, threshold, ambiguity)
             scored = score(changed)
             wrong = sum(not p.correct and p.predicted not in REJECTIONS for p in changed)
@@ -464,6 +466,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sets = {"dev": read_dev_set(DEV_SET_PATH), "holdout": read_dev_set(HOLDOUT_PATH)}
     if REAL_HOLDOUT_PATH.exists():
         sets["real_holdout"] = read_dev_set(REAL_HOLDOUT_PATH)
+    if SPANISH_HOLDOUT_PATH.exists():
+        sets["spanish_holdout"] = read_dev_set(SPANISH_HOLDOUT_PATH)
     if args.only_ours:
         return quick_look(sets)
     if args.render_only:

@@ -170,6 +170,14 @@ def test_an_unanswered_question_the_article_covers_gets_its_passage_quoted(answe
     assert answer_book.clinic.phone in messages[2]["text"]
 
 
+def test_a_spanish_conversation_gets_no_english_passage_but_the_spanish_scope_reply(answer_book: AnswerBook) -> None:
+    text = "is ldn covered by insurance"  # a passage fits these words (test above)
+    tracker = fallback_tracker([("out_of_scope", 0.3), ("ask_weight", 0.1)], text)
+    tracker.slots["language"] = "es"
+    messages = run_action(ActionClarify(), tracker)
+    assert messages[0]["text"] == answer_book.in_language("es").message("scope")
+
+
 def test_no_passage_is_quoted_when_the_message_may_be_an_emergency(answer_book: AnswerBook) -> None:
     text = "is ldn covered by insurance"
     messages = run_action(ActionClarify(), fallback_tracker([("emergency", 0.3), ("ask_cost_insurance", 0.1)], text))

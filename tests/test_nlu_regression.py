@@ -1,8 +1,11 @@
-"""Regression guard: the trained model still understands our own held-out questions.
+"""Regression guard: the trained model still understands the held-out questions.
 
-tests/nlu/holdout.yml is hand-written and never in data/; the model (models/bliss.tar.gz, which
-`make test` trains) is loaded in-process. The targets and the comparison with Rasa's default
-pipeline are measured by `make eval`, not here.
+tests/nlu/holdout.yml (our own), tests/nlu/real_holdout.yml (written after real patients' questions
+on sites never trained on, issue 15) and tests/nlu/spanish_holdout.yml (issue 16) are never in
+data/; the model (models/bliss.tar.gz, which `make test` trains) is loaded in-process. The targets,
+the whole-assistant outcomes and the comparison with Rasa's default pipeline are measured by
+`make eval`, not here: these guards sit about 3 points below what was measured, so a data or config
+change that loses ground fails `make test`.
 """
 from __future__ import annotations
 
@@ -18,6 +21,17 @@ from eval.evaluate import HOLDOUT_PATH, questions_answered, read_two_questions, 
 from eval.nlu_metrics import Prediction, score
 
 MIN_IN_SCOPE_ACCURACY = 0.90
+#: Real held-out split, measured 2026-12-01 (model of the merge of issues 15-17, in-process as
+#: below): right 145 of 224 (0.647: the expected intent, out of scope rejected, emergencies
+#: recognised), in-scope accuracy 0.639, confident wrong answers 13.4%.
+MIN_REAL_RIGHT_RATE = 0.617
+MAX_REAL_WRONG_ANSWER_RATE = 0.165
+#: Spanish held-out split, same model: in-scope accuracy 0.882, out-of-scope rejection 0.867 (26/30);
+#: issue 16's target is 0.85 for both.
+MIN_SPANISH_IN_SCOPE_ACCURACY = 0.85
+MIN_SPANISH_OOS_REJECTION = 0.83
+REAL_HOLDOUT_PATH = HOLDOUT_PATH.parent / "real_holdout.yml"
+SPANISH_HOLDOUT_PATH = HOLDOUT_PATH.parent / "spanish_holdout.yml"
 
 
 def normalise(text: str) -> str:
@@ -60,3 +74,29 @@ def test_one_question_with_and_in_it_stays_one_question(parse: Callable[[str], D
     parsed = parse("can i take ldn and tramadol together")
     assert "questions" not in parsed
     assert parsed["intent"]["name"] == "ask_interactions"
+
+
+def predictions_of(parse: Callable[[str], Dict[str, Any]], path) -> List[Prediction]:
+    return [to_prediction(text, expected, parse(text)) for text, expected in read_dev_set(path)]
+
+
+def scored_set(parse: Callable[[str], Dict[str, Any]], path) -> Dict[str, object]:
+    return score(predictions_of(parse, path))
+
+
+def test_real_patients_questions_stay_above_the_guard(parse: Callable[[str], Dict[str, Any]]) -> None:
+    predictions = predictions_of(parse, REAL_HOLDOUT_PATH)
+    scored = score(predictions)
+    assert scored["messages"] >= 200
+    right_rate = sum(p.correct for p in predictions) / len(predictions)
+    assert right_rate >= MIN_REAL_RIGHT_RATE, scored["errors"]
+    assert scored["wrong_answer_rate"] <= MAX_REAL_WRONG_ANSWER_RATE, scored["errors"]
+    assert scored["all_emergencies_recognised"]
+
+
+def test_spanish_questions_stay_above_the_guard(parse: Callable[[str], Dict[str, Any]]) -> None:
+    scored = scored_set(parse, SPANISH_HOLDOUT_PATH)
+    assert scored["messages"] >= 150
+    assert scored["in_scope_accuracy"] >= MIN_SPANISH_IN_SCOPE_ACCURACY, scored["errors"]
+    assert scored["oos_rejection_rate"] >= MIN_SPANISH_OOS_REJECTION, scored["errors"]
+    assert scored["all_emergencies_recognised"]
