@@ -112,17 +112,21 @@ web: $(WEBCHAT) ## Install the chat widget (rasa-webchat) from npm into web/node
 run test-py: $(WEBCHAT)
 
 # --- Scale-out (issue 9): PostgreSQL tracker store, Redis lock store, two replicas behind nginx ---
-.PHONY: test-scale test-faults bench-scale screenshots
+.PHONY: test-scale test-faults bench-scale bench-faults screenshots
 
 test-scale: $(MODEL) ## Scale-out test: installs/starts PostgreSQL, Redis, nginx; 2 replicas, 50 conversations, one replica stopped
 	@# SIGINT after 15 minutes: pytest still runs the teardown that stops every server it started
 	BLISS_SCALE_TEST=1 timeout --signal=INT 900 $(PY) -m pytest tests/scale -s -q -p no:cacheprovider
 
-test-faults: $(MODEL) ## Fault injection: servers killed with SIGKILL while visitors talk; never silent, nothing lost
-	BLISS_FAULTS_TEST=1 timeout --signal=INT 2400 $(PY) -m pytest tests/faults -s -q -p no:cacheprovider
+test-faults: $(MODEL) ## Fault injection: every server killed with SIGKILL in turn while visitors talk (REST, socket.io, SMS)
+	@# ~10 minutes; SIGINT after 20: pytest still runs the teardown that stops every server it started
+	BLISS_FAULTS_TEST=1 timeout --signal=INT 1200 $(PY) -m pytest tests/faults -s -q -p no:cacheprovider
 
 bench-scale: ## The scale-out test, its numbers written to results/scale.json and results/lock_store.json
 	BLISS_RESULTS_DIR=results $(MAKE) test-scale
+
+bench-faults: ## The fault-injection run, its numbers per fault written to results/faults.md
+	BLISS_RESULTS_DIR=results $(MAKE) test-faults
 
 screenshots: $(MODEL) $(WEBCHAT) ## The browser tests, their screenshots written to results/widget-*.png
 	BLISS_RESULTS_DIR=results $(PY) -m pytest tests/test_web_widget.py -q -p no:cacheprovider

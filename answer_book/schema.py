@@ -30,7 +30,7 @@ from answer_book.model import (
 )
 from answer_book.rendering import answer_messages
 from answer_book.sms_text import GSM7_BASIC, GSM7_EXTENSION, MULTI_SEGMENT, SINGLE_SEGMENT, sms_size, to_gsm7
-from staff_files.yaml_source import SourceMap
+from staff_files.yaml_source import SourceMap, read_staff_yaml, yaml_problem
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DOMAIN_PATH_ENV = "DOMAIN_PATH"  # the domain whose intents answers may be keyed by
@@ -376,7 +376,7 @@ def check_lists(data: Dict[str, Any], book: AnswerBook, place: SourceMap) -> Lis
             problems.append(f"{where}: {key} must list some answers, like [ask_dose, ask_cost_insurance]")
             continue
         for index, intent in enumerate(value):
-            if intent not in book.answers:
+            if not isinstance(intent, str) or intent not in book.answers:  # [a list] is no answer name
                 problems.append(f"{place.where(key, index)}: {key} lists {intent}, which is not an answer in this file")
     return problems
 
@@ -432,18 +432,10 @@ def parse_answer_book(source: str, path: Path, intents: Optional[ProjectIntents]
     `intents` (default: read from domain.yml and data/rules) says which answer keys exist
     and which must be present, so a file cut short is refused.
     """
-    loader = yaml.SafeLoader(source)
     try:
-        root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
+        root, data = read_staff_yaml(source)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else "line 1, column 1: "
-        problem = getattr(error, "problem", None) or str(error)
-        raise AnswersFileError(path, [f"{where}the file is not valid YAML ({problem}): check the indentation "
-                                      "and the quotes on this line and the one before"]) from error
-    finally:
-        loader.dispose()
+        raise AnswersFileError(path, [yaml_problem(error)]) from error
     book = build_book(data if isinstance(data, dict) else {})
     problems = check_answers(data, book, SourceMap(root, source), intents or project_intents())
     if problems:

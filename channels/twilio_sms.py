@@ -48,6 +48,7 @@ from channels.never_silent import DEFAULT_REPLY_TIMEOUT, ReplyCollector, fallbac
 from channels.sms_keywords import KEYWORD_MESSAGES, Keyword, carrier_keyword, keyword_language
 from channels.sms_rendering import option_number, render_sms
 from runtime.endpoints import DATABASE_URL_VAR
+from stores.reachable import when_reachable
 from stores.sms_store import SmsStore
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,9 @@ FALSE_WORDS = {"false", "0", "no", "off"}
 #: A delivery claimed this long after the reply timeout and still not answered was abandoned by a
 #: server that stopped: a retried delivery takes it over.
 CLAIM_GRACE_SECONDS = 5.0
+#: A delivery is answered within the reply timeout plus this, whatever it waits for (the turn's own
+#: apology comes first): 11 s, inside the 15 s Twilio waits for the webhook before it gives up.
+DEADLINE_MARGIN_SECONDS = 1.0
 
 
 class FormParams(dict):
@@ -178,7 +182,15 @@ class TwilioSmsInput(ClinicInputChannel):
                 logger.warning("Refused an SMS request without a valid X-Twilio-Signature (403)")
                 return response.text("Forbidden: missing or invalid X-Twilio-Signature.", status=403)
             try:
-                reply = await self.handle(on_new_message, params, request.app)
+                # shielded: past the deadline the patient gets the apology and the delivery goes on
+                # (it may be waiting for a restarting store), so the message still reaches the tracker store
+                reply = await asyncio.wait_for(
+                    asyncio.shield(self.handle(on_new_message, params, request.app)),
+                    timeout=self.settings.reply_timeout + DEADLINE_MARGIN_SECONDS,
+                )
+            except asyncio.TimeoutError:
+                logger.error("SMS delivery not answered in time (a store restarting?): sending the apology")
+                reply = twiml([to_gsm7(await fallback_text(params.first("Body"), "sms"))])
             except Exception:  # e.g. the SMS store cannot be written: still a 200 with the apology, never a 500
                 logger.exception("SMS request failed before the turn")
                 reply = twiml([to_gsm7(await fallback_text(params.first("Body"), "sms"))])
@@ -193,7 +205,7 @@ class TwilioSmsInput(ClinicInputChannel):
             logger.warning("Signed SMS request without 'From': nobody to answer")
             return EMPTY_TWIML
         message_sid = (params.first("MessageSid") or params.first("SmsSid")).strip()
-        if message_sid and not self.store.claim_delivery(message_sid, phone):
+        if message_sid and not await when_reachable(self.store.claim_delivery, message_sid, phone):
             return await self.repeated_delivery(on_new_message, params, app, phone, message_sid)
         return await self.answer(on_new_message, params, app, phone, message_sid)
 
@@ -206,7 +218,7 @@ class TwilioSmsInput(ClinicInputChannel):
             logger.exception("SMS turn failed; sending the apology")
             reply = twiml([to_gsm7(await fallback_text(params.first("Body"), "sms"))])
         if message_sid:
-            self.store.finish_delivery(message_sid, reply)
+            await when_reachable(self.store.finish_delivery, message_sid, reply)
         return reply
 
     async def repeated_delivery(
@@ -277,7 +289,7 @@ class TwilioSmsInput(ClinicInputChannel):
             return self.keyword_reply(book, keyword)
         if keyword is Keyword.HELP:  # answered even while opted out: carriers (CTIA) expect HELP to work
             return self.keyword_reply(book, keyword)
-        if self.store.is_opted_out(phone):
+        if await when_reachable(self.store.is_opted_out, phone):
             logger.info("Message from an opted-out number: no reply until START")
             return EMPTY_TWIML
         if not text.strip() and _count(params.first("NumMedia")) > 0:
@@ -285,11 +297,11 @@ class TwilioSmsInput(ClinicInputChannel):
             return twiml([to_gsm7(book.message("sms_media_only", "sms"))])
 
         number = option_number(text)
-        chosen = self.store.option(phone, number) if number is not None else None
+        chosen = await when_reachable(self.store.option, phone, number) if number is not None else None
         collector = ReplyCollector()
         await self.run_turn(on_new_message, chosen or text, collector, phone, app, message_id=message_sid or None)
         rendered = render_sms(book, collector.messages)
-        self.store.set_options(phone, list(rendered.options))
+        await when_reachable(self.store.set_options, phone, list(rendered.options))
         return twiml(rendered.bodies)
 
     @staticmethod

@@ -21,6 +21,7 @@ from typing import Dict, List, Mapping, Optional, Pattern, Tuple
 import yaml
 
 from staff_files.live_file import LiveFile, StaffFileError, shared
+from staff_files.yaml_source import read_staff_yaml, yaml_problem
 
 logger = logging.getLogger(__name__)
 
@@ -94,40 +95,71 @@ def _compile(sources: object, terms: Mapping[str, str], where: str, problems: Li
         if unknown:
             problems.append(f"{where}: {source!r} uses unknown terms {unknown}")
             continue
+        # Checked alone (each term's entries are checked alone too), before the word boundaries go
+        # around it: an unclosed [ would be closed by theirs and compile into a pattern that never fires.
+        error = _regex_error(_TERM.sub("x", source))
+        if error:
+            problems.append(f"{where}: {source!r} is not a valid pattern ({error})")
+            continue
         try:
             compiled.append(re.compile(r"(?<![a-z0-9])(?:" + _expand(source, terms) + r")(?![a-z0-9])"))
-        except re.error as error:
+        except (re.error, OverflowError, RecursionError) as error:  # a term's entry that is not valid
             problems.append(f"{where}: {source!r} is not a valid pattern ({error})")
     return tuple(compiled)
+
+
+def _regex_error(source: str) -> str:
+    """Why `source` does not compile on its own, or ""."""
+    try:
+        re.compile(source)
+    except (re.error, OverflowError, RecursionError) as error:  # a huge {count}, thousands of nested groups
+        return str(error)
+    return ""
+
+
+def _is_word(value: object) -> bool:
+    """A term's entry: text, or a number written without quotes (not yes/no, which YAML reads as true/false)."""
+    return (isinstance(value, str) and bool(value.strip())) or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def parse_patterns(source: str, path: Path) -> EmergencyPatterns:
     """Build the patterns from the YAML text, or raise PatternsFileError listing every problem."""
     try:
-        data = yaml.safe_load(source)
+        _, data = read_staff_yaml(source)
     except yaml.YAMLError as error:
-        raise PatternsFileError(path, [f"not valid YAML ({error})"]) from error
+        raise PatternsFileError(path, [yaml_problem(error)]) from error
     if not isinstance(data, dict) or not isinstance(data.get("patterns"), list) or not data["patterns"]:
         raise PatternsFileError(path, ["the file needs a non-empty 'patterns:' list"])
     problems: List[str] = []
     terms: Dict[str, str] = {}
-    for name, value in (data.get("terms") or {}).items():
-        if not isinstance(value, list) or not value:
-            problems.append(f"term {name} must be a list of words or phrases")
+    term_lists = data.get("terms") or {}
+    if not isinstance(term_lists, dict):
+        problems.append("'terms:' must list named terms, each a list of words (who: [i, he, she])")
+        term_lists = {}
+    for name, value in term_lists.items():
+        if not isinstance(value, list) or not value or not all(_is_word(v) for v in value):
+            problems.append(f"term {name} must be a list of words or phrases (in quotes)")
             continue
+        errors = [(v, _regex_error(str(v))) for v in value]
+        problems += [f"term {name}: {v!r} is not a valid pattern ({error})" for v, error in errors if error]
         terms[str(name)] = "|".join(str(v) for v in value)
     patterns = []
     for index, entry in enumerate(data["patterns"], start=1):
         name = entry.get("name") if isinstance(entry, dict) else None
-        if not name:
+        if not isinstance(name, str) or not name.strip():
             problems.append(f"pattern {index} needs a 'name'")
             continue
-        phrases = [re.escape(normalise(p)).replace(r"\ ", " ") for p in entry.get("phrases") or []]
-        matches = _compile(phrases + list(entry.get("regex") or []), terms, f"pattern {name}", problems)
+        phrases = entry.get("phrases") or []
+        if not isinstance(phrases, list) or not all(isinstance(p, str) and normalise(p) for p in phrases):
+            problems.append(f"pattern {name} phrases must be a list of texts with letters or digits")
+            phrases = []
+        escaped = [re.escape(normalise(p)).replace(r"\ ", " ") for p in phrases]
+        matches = _compile(escaped, terms, f"pattern {name}", problems)
+        matches += _compile(entry.get("regex"), terms, f"pattern {name} regex", problems)
         if not matches:
             problems.append(f"pattern {name} needs 'phrases' or 'regex'")
         unless = _compile(entry.get("unless"), terms, f"pattern {name} unless", problems)
-        patterns.append(EmergencyPattern(str(name), matches, unless))
+        patterns.append(EmergencyPattern(name, matches, unless))
     if problems:
         raise PatternsFileError(path, problems)
     return EmergencyPatterns(tuple(patterns))

@@ -44,7 +44,8 @@ class StaffFileError(ValueError):
 
     def lines(self) -> List[str]:
         """Each problem prefixed with the file, as staff read it: "answers/answers.yml, line 14, column 5: ..."."""
-        return [f"{display_path(self.path)}, {problem}" for problem in self.problems]
+        shown = display_path(self.path)  # once: a file pasted over holds thousands of problems
+        return [f"{shown}, {problem}" for problem in self.problems]
 
 
 class LiveFile(Generic[T]):

@@ -70,6 +70,18 @@ def test_socket_accepts_the_configured_page_origin_on_polling_and_websocket(assi
     assert websocket_handshake_status(assistant.rasa.url, page_origin) == 101
 
 
+def test_a_socket_this_server_does_not_know_is_not_found_so_nginx_tries_the_other_replica(
+    assistant: RunningAssistant,
+) -> None:
+    page_origin = page_origins(assistant.page_port)[0]
+    for method in (requests.get, requests.post):
+        response = method(
+            f"{assistant.rasa.url}/socket.io/", params={"EIO": "4", "transport": "polling", "sid": "another-replicas"},
+            headers={"Origin": page_origin}, timeout=30,
+        )
+        assert response.status_code == 404, response.text
+
+
 def test_socket_refuses_the_default_demo_origin_when_not_configured(assistant: RunningAssistant) -> None:
     # The test servers list only their own page: credentials.yml's list is what counts, not a built-in one.
     assert polling_handshake(assistant.rasa.url, "http://localhost:8080").status_code == 400

@@ -57,7 +57,10 @@ class TwilioClient:
     def sign(self, params: Dict[str, str], url: Optional[str] = None, token: Optional[str] = None) -> str:
         return RequestValidator(token or self.auth_token).compute_signature(url or self.public_url, params)
 
-    def post(self, params: Dict[str, str], signature: Optional[str] = "sign", body: Union[bytes, None] = None) -> requests.Response:
+    def post(
+        self, params: Dict[str, str], signature: Optional[str] = "sign", body: Union[bytes, None] = None,
+        timeout: float = 60.0,
+    ) -> requests.Response:
         """POST the form; signature "sign" signs `params` correctly, None sends no signature header."""
         headers = {"Content-Type": "application/x-www-form-urlencoded"}
         if signature == "sign":
@@ -65,7 +68,7 @@ class TwilioClient:
         if signature is not None:
             headers["X-Twilio-Signature"] = signature
         data = body if body is not None else urlencode(params).encode("ascii")
-        return requests.post(self.post_url, data=data, headers=headers, timeout=60)
+        return requests.post(self.post_url, data=data, headers=headers, timeout=timeout)
 
     @staticmethod
     def message_params(phone: str, body: Optional[str], **extra: str) -> Dict[str, str]:
