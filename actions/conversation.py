@@ -6,6 +6,7 @@ from typing import List, Text
 from rasa_sdk import Tracker
 
 from answer_book.model import AnswerBook
+from safety.emergency_net import SAFETY_NET_MARKER, pattern_language
 from actions.clinic_action import ClinicAction
 from safety.personal_advice import personal_question
 from answer_book.rendering import (
@@ -70,4 +71,7 @@ class ActionEmergency(ClinicAction):
         return "action_emergency"
 
     def reply(self, book: AnswerBook, tracker: Tracker, kind: str) -> List[Message]:
-        return emergency_messages(book, kind)
+        # a Spanish pattern fired ("my husband no respira help"): the message in Spanish, whatever
+        # language the rest of the words looked like
+        language = pattern_language(tracker.latest_message.get(SAFETY_NET_MARKER))
+        return emergency_messages(book.in_language(language) if language else book, kind)

@@ -27,7 +27,7 @@ from answer_book.language import reply_language
 from answer_book.language_detection import detect
 from answer_book.model import AnswerBook
 from answer_book.store import answer_store
-from safety.emergency_net import emergency_pattern_for
+from safety.emergency_net import emergency_pattern_for, pattern_language
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +139,8 @@ async def is_emergency(text: Optional[str], intent_of: Optional[IntentOf] = None
 def book_for(text: Optional[str]) -> AnswerBook:
     """The answers in the language `text` is written in (English when it does not tell)."""
     try:
-        language = detect(text)
+        # a Spanish emergency pattern decides first ("my husband no respira help"), then the words
+        language = pattern_language(emergency_pattern_for(text)) or detect(text)
     except Exception:  # the detector must not cost the visitor the reply
         logger.exception("Language detection failed for an unanswered message")
         language = None

@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl
 
 from rasa.core.channels.channel import InputChannel
 from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -248,12 +249,25 @@ class TwilioSmsInput(ClinicInputChannel):
                 return await self.answer(on_new_message, params, app, phone, message_sid)
             await asyncio.sleep(0.2)
 
-    async def stored_reply(self, app: Any, phone: str, message_sid: str) -> Optional[str]:
-        """The TwiML of the bot's messages the tracker store holds after the user message `message_sid`."""
+    async def stored_conversation(self, app: Any, phone: str) -> Optional[DialogueStateTracker]:
+        """The conversation of `phone` as the tracker store holds it, or None."""
         agent = getattr(getattr(app, "ctx", None), "agent", None)
         if agent is None or agent.tracker_store is None:
             return None
-        tracker = await agent.tracker_store.retrieve(conversation_id(self.name(), phone))
+        return await agent.tracker_store.retrieve(conversation_id(self.name(), phone))
+
+    async def reply_book(self, book: AnswerBook, app: Any, phone: str) -> AnswerBook:
+        """`book` in the language the turn just replied in (the conversation's `language` slot)."""
+        try:
+            tracker = await self.stored_conversation(app, phone)
+        except Exception:  # the options line in English is better than no reply
+            logger.exception("Could not read the conversation's language; options in English")
+            return book
+        return book.in_language(tracker.get_slot("language")) if tracker is not None else book
+
+    async def stored_reply(self, app: Any, phone: str, message_sid: str) -> Optional[str]:
+        """The TwiML of the bot's messages the tracker store holds after the user message `message_sid`."""
+        tracker = await self.stored_conversation(app, phone)
         if tracker is None:
             return None
         messages, found = [], False
@@ -300,7 +314,7 @@ class TwilioSmsInput(ClinicInputChannel):
         chosen = await when_reachable(self.store.option, phone, number) if number is not None else None
         collector = ReplyCollector()
         await self.run_turn(on_new_message, chosen or text, collector, phone, app, message_id=message_sid or None)
-        rendered = render_sms(book, collector.messages)
+        rendered = render_sms(await self.reply_book(book, app, phone), collector.messages)
         await when_reachable(self.store.set_options, phone, list(rendered.options))
         return twiml(rendered.bodies)
 

@@ -17,12 +17,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from safety.emergency_net import PatternStore, pattern_store, patterns_path
+from safety.emergency_net import SAFETY_NET_MARKER, PatternStore, pattern_store, patterns_path
 
 logger = logging.getLogger(__name__)
 
 EMERGENCY_INTENT = "emergency"
-MARKER = "safety_net"  # in the parse data: the name of the pattern that fired
+MARKER = SAFETY_NET_MARKER  # in the parse data: the name of the pattern that fired
 
 
 def mark_emergency(message: Message, pattern_name: str) -> None:

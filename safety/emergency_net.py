@@ -34,6 +34,17 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _TERM = re.compile(r"\{([a-z_]+)\}")
 
 
+#: The key of the parse data where the safety net puts the name of the pattern that fired.
+SAFETY_NET_MARKER = "safety_net"
+#: A pattern written for Spanish messages ends its name with this (safety/emergency_patterns.yml).
+SPANISH_PATTERN_SUFFIX = "_es"
+
+
+def pattern_language(pattern_name: Optional[str]) -> Optional[str]:
+    """"es" for a pattern written for Spanish messages, None for the others (any language may fire them)."""
+    return "es" if pattern_name and pattern_name.endswith(SPANISH_PATTERN_SUFFIX) else None
+
+
 def fold_accents(text: str) -> str:
     """Letters without their accents ("tomé" -> "tome", "ñ" -> "n"): how people type on a phone anyway."""
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from answer_book.model import AnswerBook
+from answer_book.passages import passage_store
 from runtime.stack import RunningAssistant, reply_buttons, reply_text
 
 SAFETY_DIR = Path(__file__).resolve().parent / "safety"
@@ -101,7 +102,9 @@ def test_information_questions_from_the_issue_get_a_normal_answer(
 ) -> None:
     messages = assistant.ask("safety-normal-answers", question)
     text = reply_text(messages)
-    assert any(answer.text in text for answer in answer_book.answers.values()), text
+    # an answer, or (issue 15) the clinic article's passage quoted when no answer was sure enough
+    passages = [passage.text for passage in passage_store().current().passages]
+    assert any(answer.text in text for answer in answer_book.answers.values()) or any(p in text for p in passages), text
     assert must_mention in text
     assert not is_emergency_reply(messages, answer_book)
 

@@ -4,8 +4,9 @@ Every message of the Spanish held-out split (tests/nlu/spanish_holdout.yml, neve
 over REST to the running assistant, each in a fresh conversation: answers, "Did you mean", the
 scope reply, small talk and emergencies alike. Each bot message must be one the Spanish texts
 could have produced (it contains no English text of the answers file or of the domain's
-responses) and the reply is never empty. How often the answer is the right one is measured by
-`make eval` (results/eval.md), not here.
+responses) and the reply is never empty. A message in which the detector finds no Spanish at all
+("asdfgh") is answered in English by design (English on doubt): those are listed, and at most 2%
+of the split may be one. How often the answer is the right one is measured by `make eval`, not here.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from typing import Iterator, List, Set
 import pytest
 import yaml
 
+from answer_book.language import SPANISH
+from answer_book.language_detection import detect
 from answer_book.model import AnswerBook
 from eval.dev_set import read_dev_set
 from runtime.stack import RunningAssistant, reply_text
@@ -57,6 +60,8 @@ def test_the_spanish_holdout_is_answered_in_spanish_every_time(
 ) -> None:
     examples = read_dev_set(SPANISH_HOLDOUT_PATH)
     assert len(examples) >= 150
+    no_spanish_seen = [text for text, _ in examples if detect(text) != SPANISH]
+    assert len(no_spanish_seen) <= 0.02 * len(examples), no_spanish_seen
     silent, in_english = [], []
     for number, (text, _) in enumerate(examples):
         messages = assistant.ask(f"spanish-holdout-{number}", text)
@@ -64,6 +69,8 @@ def test_the_spanish_holdout_is_answered_in_spanish_every_time(
         titles = [str(button.get("title") or "") for message in messages for button in message.get("buttons") or []]
         if not reply:
             silent.append(text)
+        elif text in no_spanish_seen:
+            continue
         elif any(english in reply for english in english_texts) or any(title in english_texts for title in titles):
             in_english.append((text, reply[:100]))
     assert silent == []
