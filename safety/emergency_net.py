@@ -133,6 +133,15 @@ def _is_word(value: object) -> bool:
     return (isinstance(value, str) and bool(value.strip())) or (isinstance(value, int) and not isinstance(value, bool))
 
 
+#: The file's last line must be `end_of_file: true`: a file cut short (a copy or a save that stopped
+#: half-way) would otherwise be served with every pattern after the cut missing.
+END_KEY = "end_of_file"
+END_MISSING = (
+    "the last line must be 'end_of_file: true' and it is missing: the file may have been cut short "
+    "(the patterns after the cut would be lost)"
+)
+
+
 def parse_patterns(source: str, path: Path) -> EmergencyPatterns:
     """Build the patterns from the YAML text, or raise PatternsFileError listing every problem."""
     try:
@@ -142,6 +151,8 @@ def parse_patterns(source: str, path: Path) -> EmergencyPatterns:
     if not isinstance(data, dict) or not isinstance(data.get("patterns"), list) or not data["patterns"]:
         raise PatternsFileError(path, ["the file needs a non-empty 'patterns:' list"])
     problems: List[str] = []
+    if data.get(END_KEY) is not True or list(data)[-1] != END_KEY:
+        problems.append(END_MISSING)
     terms: Dict[str, str] = {}
     term_lists = data.get("terms") or {}
     if not isinstance(term_lists, dict):

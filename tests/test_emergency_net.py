@@ -195,11 +195,11 @@ def test_spanish_information_questions_with_the_same_words_do_not_fire(net, text
 
 def test_a_staff_extension_is_used_on_the_next_message_without_a_retrain(tmp_path: Path) -> None:
     path = tmp_path / "patterns.yml"
-    path.write_text("patterns:\n  - name: first\n    phrases: [not breathing]\n", encoding="utf-8")
+    path.write_text("patterns:\n  - name: first\n    phrases: [not breathing]\nend_of_file: true\n", encoding="utf-8")
     store = PatternStore(path)
     assert store.match("my baby went limp") is None
     path.write_text(
-        "patterns:\n  - name: first\n    phrases: [not breathing]\n  - name: limp\n    phrases: [went limp]\n",
+        "patterns:\n  - name: first\n    phrases: [not breathing]\n  - name: limp\n    phrases: [went limp]\nend_of_file: true\n",
         encoding="utf-8",
     )
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
@@ -208,10 +208,10 @@ def test_a_staff_extension_is_used_on_the_next_message_without_a_retrain(tmp_pat
 
 def test_a_broken_edit_keeps_the_last_good_patterns(tmp_path: Path) -> None:
     path = tmp_path / "patterns.yml"
-    path.write_text("patterns:\n  - name: first\n    phrases: [not breathing]\n", encoding="utf-8")
+    path.write_text("patterns:\n  - name: first\n    phrases: [not breathing]\nend_of_file: true\n", encoding="utf-8")
     store = PatternStore(path)
     assert store.match("he is not breathing") == "first"
-    path.write_text("patterns:\n  - name: broken\n    regex: ['(unclosed']\n", encoding="utf-8")
+    path.write_text("patterns:\n  - name: broken\n    regex: ['(unclosed']\nend_of_file: true\n", encoding="utf-8")
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
     assert store.match("he is not breathing") == "first"
     assert "broken" in str(store.last_error)
@@ -221,14 +221,14 @@ def test_a_save_in_progress_is_not_logged_and_the_finished_file_is_used(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "patterns.yml"
-    path.write_text("patterns:\n  - name: first\n    phrases: [not breathing]\n", encoding="utf-8")
+    path.write_text("patterns:\n  - name: first\n    phrases: [not breathing]\nend_of_file: true\n", encoding="utf-8")
     store = PatternStore(path)
     assert store.match("he is not breathing") == "first"
     path.write_text("", encoding="utf-8")  # an editor saving in place: truncated, not yet written
     with caplog.at_level(logging.ERROR):
         assert store.match("he is not breathing") == "first"
     assert not caplog.records, "a save in progress is not reported as a broken file"
-    path.write_text("patterns:\n  - name: second\n    phrases: [not breathing]\n", encoding="utf-8")
+    path.write_text("patterns:\n  - name: second\n    phrases: [not breathing]\nend_of_file: true\n", encoding="utf-8")
     assert store.match("he is not breathing") == "second"
 
 
@@ -269,6 +269,6 @@ def test_the_component_leaves_other_messages_alone() -> None:
 
 def test_the_component_reads_the_file_named_in_its_config(tmp_path: Path) -> None:
     path = tmp_path / "patterns.yml"
-    path.write_text("patterns:\n  - name: custom\n    phrases: [code blue]\n", encoding="utf-8")
+    path.write_text("patterns:\n  - name: custom\n    phrases: [code blue]\nend_of_file: true\n", encoding="utf-8")
     [message] = EmergencySafetyNet({"patterns_file": str(path)}).process([classified("code blue in room 4")])
     assert message.get("safety_net") == "custom"
