@@ -14,6 +14,7 @@ import pytest
 from answer_book.model import AnswersFileError
 from answer_book.schema import parse_answer_book
 from answer_book.store import DEFAULT_ANSWERS_PATH
+from tools import check_safety
 from safety.emergency_net import DEFAULT_PATTERNS_PATH, PatternsFileError, parse_patterns
 
 ANSWERS = DEFAULT_ANSWERS_PATH.read_text(encoding="utf-8")
@@ -126,3 +127,18 @@ def test_a_patterns_file_cut_short_says_so_at_its_last_line() -> None:
     problems = patterns_problems(source)
     assert len(problems) == 1 and "cut short" in problems[0]
     assert line_of(problems[0]) == len(source.rstrip().splitlines())
+
+
+def test_check_safety_prints_ok_for_the_real_file(capsys: pytest.CaptureFixture) -> None:
+    assert check_safety.main([str(DEFAULT_PATTERNS_PATH)]) == 0
+    assert "OK. " in capsys.readouterr().out
+
+
+def test_check_safety_prints_each_problem_with_the_file_and_line_and_fails(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture) -> None:
+    source, line = edited(PATTERNS, "  - name: seizure\n", "\t- name: seizure\n")
+    path = tmp_path / "emergency_patterns.yml"
+    path.write_text(source, encoding="utf-8")
+    assert check_safety.main([str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f", line {line}, column 1: line {line} has a tab; use spaces" in out and "1 problem to fix" in out
