@@ -80,6 +80,12 @@ check-answers: $(VENV)/.installed ## Check answers/answers.yml (or ANSWERS_PATH)
 check-safety: $(VENV)/.installed ## Check safety/emergency_patterns.yml (or PATTERNS_PATH): every problem with its line, or OK
 	$(PY) -m tools.check_safety
 
+review: $(VENV)/.installed ## Write review/pending.yml: the patients' messages the assistant could not answer, to label
+	$(PY) -m tools.review $(if $(ENDPOINTS),--endpoints $(ENDPOINTS))
+
+review-apply: $(VENV)/.installed ## Check the edited review/pending.yml and add its messages to data/nlu/reviewed.yml
+	$(PY) -m tools.review_apply
+
 preview: $(VENV)/.installed ## Print every answer as the website shows it and as SMS sends it, with sizes
 	$(PY) -m tools.preview_answers
 
