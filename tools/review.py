@@ -27,6 +27,7 @@ import yaml
 from runtime.endpoints import DATABASE_URL_VAR, endpoints_config
 from runtime.log_privacy import redact
 from safety.emergency_net import fold_accents
+from staff_files.live_file import display_path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_ENDPOINTS = PROJECT_DIR / "endpoints.yml"
@@ -188,7 +189,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(pending_yaml(items, intents), encoding="utf-8")
     print(f"{len(items)} unanswered message{'s' if len(items) != 1 else ''} from {len(conversations)} "
-          f"conversation{'s' if len(conversations) != 1 else ''} written to {args.out}. Edit it "
+          f"conversation{'s' if len(conversations) != 1 else ''} written to {display_path(args.out)}. Edit it "
           "(docs/STAFF.md), then run make review-apply.")
     return 0
 

@@ -11,6 +11,7 @@ the review file is emptied, and it says to run `make train`.
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -80,8 +81,10 @@ def check_review(source: str, intents: Sequence[str], trained: Mapping[str, str]
         key = same_text(message)
         line = place.node(*keys, "message").start_mark.line + 1
         if intent not in intents:
+            close = difflib.get_close_matches(str(intent), intents, n=1, cutoff=0.8)
+            hint = f"did you mean {close[0]}?" if close else "use one of the names listed at the end of the file, or out_of_scope"
             problems.append(f"{place.where(*keys, 'suggested_intent')}: {intent} is not a question the assistant "
-                            "answers: use one of the names listed at the end of the file, or out_of_scope")
+                            f"answers: {hint}")
         elif key in first_line:
             above = ", the entry above" if first_line[key] == previous_line else ""
             problems.append(f"{place.where(*keys, 'message')}: this message is written twice (first on line "
