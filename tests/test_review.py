@@ -200,3 +200,14 @@ def test_apply_adds_to_the_reviewed_file_without_losing_what_is_there(tmp_path: 
     apply(tmp_path, write_pending(tmp_path, [{"message": "ldn for tmj", "suggested_intent": "ask_conditions"}]))
     examples = review_apply.reviewed_examples(tmp_path / "data" / "nlu" / "reviewed.yml")
     assert examples == {"ask_conditions": ["ldn and my jaw pain", "ldn for tmj"]}
+
+
+def test_review_reads_postgresql_when_database_url_is_set() -> None:
+    settings = review.store_settings(None, {"DATABASE_URL": "postgresql://bliss:s%40cret@db.internal:5433/bliss"})
+    assert settings == {"dialect": "postgresql", "host": "db.internal", "port": 5433, "db": "bliss",
+                        "username": "bliss", "password": "s@cret"}
+
+
+def test_review_reads_the_endpoints_file_store_by_default(endpoints: Path) -> None:
+    settings = review.store_settings(endpoints, {})
+    assert settings["dialect"] == "sqlite" and settings["db"].endswith("rasa.db")
