@@ -72,10 +72,19 @@ sms-faq: $(MODEL) ## Send the clinic's four FAQ questions by SMS (signed); print
 	$(PY) -m bench.sms_faq
 
 # --- Staff-editable answers (issue 5): check, preview, reload benchmark ---
-.PHONY: check-answers preview bench-answers
+.PHONY: check-answers check-safety review review-apply preview bench-answers
 
 check-answers: $(VENV)/.installed ## Check answers/answers.yml (or ANSWERS_PATH): every problem with its line, or OK
 	$(PY) -m tools.check_answers
+
+check-safety: $(VENV)/.installed ## Check safety/emergency_patterns.yml (or PATTERNS_PATH): every problem with its line, or OK
+	$(PY) -m tools.check_safety
+
+review: $(VENV)/.installed ## Write review/pending.yml: the patients' messages the assistant could not answer, to label
+	$(PY) -m tools.review $(if $(ENDPOINTS),--endpoints $(ENDPOINTS))
+
+review-apply: $(VENV)/.installed ## Check the edited review/pending.yml and add its messages to data/nlu/reviewed.yml
+	$(PY) -m tools.review_apply
 
 preview: $(VENV)/.installed ## Print every answer as the website shows it and as SMS sends it, with sizes
 	$(PY) -m tools.preview_answers

@@ -56,7 +56,9 @@ SENT_BY_SMS = ("call_offer", "scope", "help", "contact", "emergency", "service_u
 MESSAGE_VARIANTS = ("text", "sms")
 
 PHONE_FORMAT = re.compile(r"\([2-9]\d{2}\) [2-9]\d{2}-\d{4}")
-PHONE_LIKE = re.compile(r"(?<!\d)(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?!\d)")
+#: A phone number with its area code ("850-213-6396", "(850) 213-6396") or without it ("213-6396", as a patient
+#: or staff member types a local number); the short form needs its separator, so "4.5 mg" or a year is no number.
+PHONE_LIKE = re.compile(r"(?<![\d.])(?:(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}|\d{3}[\s.-]\d{4})(?![\d])")
 _GSM7 = frozenset(GSM7_BASIC) | frozenset(GSM7_EXTENSION)
 _CHARACTER_NAMES = {
     "\u2018": "curly quote", "\u2019": "curly quote", "\u201c": "curly double quote",
@@ -171,7 +173,7 @@ def check_phone_numbers(text: str, label: str, place: SourceMap, keys: Sequence[
     problems = []
     for match in PHONE_LIKE.finditer(text):
         digits = re.sub(r"\D", "", match.group())[-10:]
-        if digits == clinic_digits and others_allowed:
+        if clinic_digits.endswith(digits) and others_allowed:
             problems.append(f"{place.where_text(keys, match.group())}: {label} has the clinic's number typed in: "
                             "write {phone} instead, so the number lives only under clinic:")
         elif not others_allowed:
@@ -216,7 +218,8 @@ def check_answer_entry(intent: str, entry: Any, book: AnswerBook, intents: Proje
     for field in ANSWER_FIELDS:
         value = entry.get(field)
         if field not in entry:
-            problems.append(f"{place.where_key(*keys)}: the answer for {intent} has no {field}: add it")
+            problems.append(place.buried_key(keys, field)
+                            or f"{place.where_key(*keys)}: the answer for {intent} has no {field}: add it")
         elif field == "follow_ups":
             if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
                 problems.append(f"{place.where(*keys, field)}: the follow-ups of {intent} must be a list of "
@@ -249,7 +252,8 @@ def check_translation_block(block: Any, keys: Tuple[Any, ...], fields: Sequence[
     for field in fields:
         value = block.get(field)
         if field not in block:
-            problems.append(f"{place.where_key(*keys)}: the {language} block has no {field}: translate it from the English")
+            problems.append(place.buried_key(keys, field) or
+                            f"{place.where_key(*keys)}: the {language} block has no {field}: translate it from the English")
         elif not isinstance(value, str) or not value.strip():
             problems.append(f"{place.where(*keys, field)}: the {language} {field} is empty")
     if not isinstance(block.get(REVIEWED, False), bool):
@@ -435,7 +439,7 @@ def parse_answer_book(source: str, path: Path, intents: Optional[ProjectIntents]
     try:
         root, data = read_staff_yaml(source)
     except yaml.YAMLError as error:
-        raise AnswersFileError(path, [yaml_problem(error)]) from error
+        raise AnswersFileError(path, [yaml_problem(error, source)]) from error
     book = build_book(data if isinstance(data, dict) else {})
     problems = check_answers(data, book, SourceMap(root, source), intents or project_intents())
     if problems:

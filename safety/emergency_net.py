@@ -21,7 +21,7 @@ from typing import Dict, List, Mapping, Optional, Pattern, Tuple
 import yaml
 
 from staff_files.live_file import LiveFile, StaffFileError, shared
-from staff_files.yaml_source import read_staff_yaml, yaml_problem
+from staff_files.yaml_source import SourceMap, read_staff_yaml, yaml_problem
 
 logger = logging.getLogger(__name__)
 
@@ -94,28 +94,33 @@ def _expand(source: str, terms: Mapping[str, str]) -> str:
     return _TERM.sub(lambda m: f"(?:{terms[m.group(1)]})" if m.group(1) in terms else m.group(0), source)
 
 
-def _compile(sources: object, terms: Mapping[str, str], where: str, problems: List[str]) -> Tuple[Pattern[str], ...]:
+def _compile(sources: object, terms: Mapping[str, str], where: str, problems: List[str],
+             place: Optional[SourceMap] = None, keys: Tuple[object, ...] = ()) -> Tuple[Pattern[str], ...]:
+    """The compiled patterns of `sources`; each problem goes to `problems` with its line (from `place` at `keys`)."""
     if sources is None:
         return ()
+    at = (place.where(*keys) + ": ") if place else ""
     if not isinstance(sources, list) or not all(isinstance(s, str) and s.strip() for s in sources):
-        problems.append(f"{where} must be a list of non-empty texts")
+        problems.append(f"{at}{where} must be a list of non-empty texts")
         return ()
     compiled = []
-    for source in sources:
+    for index, source in enumerate(sources):
+        at = (place.where(*keys, index) + ": ") if place else ""
         unknown = [t for t in _TERM.findall(source) if t not in terms]
         if unknown:
-            problems.append(f"{where}: {source!r} uses unknown terms {unknown}")
+            problems.append(f"{at}{where}: {source!r} uses unknown terms {unknown}: "
+                            "each {name} must be one of the lists under terms:")
             continue
         # Checked alone (each term's entries are checked alone too), before the word boundaries go
         # around it: an unclosed [ would be closed by theirs and compile into a pattern that never fires.
         error = _regex_error(_TERM.sub("x", source))
         if error:
-            problems.append(f"{where}: {source!r} is not a valid pattern ({error})")
+            problems.append(f"{at}{where}: {source!r} is not a valid pattern ({error})")
             continue
         try:
             compiled.append(re.compile(r"(?<![a-z0-9])(?:" + _expand(source, terms) + r")(?![a-z0-9])"))
         except (re.error, OverflowError, RecursionError) as error:  # a term's entry that is not valid
-            problems.append(f"{where}: {source!r} is not a valid pattern ({error})")
+            problems.append(f"{at}{where}: {source!r} is not a valid pattern ({error})")
     return tuple(compiled)
 
 
@@ -143,48 +148,67 @@ END_MISSING = (
 
 
 def parse_patterns(source: str, path: Path) -> EmergencyPatterns:
-    """Build the patterns from the YAML text, or raise PatternsFileError listing every problem."""
+    """Build the patterns from the YAML text, or raise PatternsFileError listing every problem.
+
+    Each problem starts "line N, column M: " (where to change it), like the answers file's.
+    """
     try:
-        _, data = read_staff_yaml(source)
+        root, data = read_staff_yaml(source)
     except yaml.YAMLError as error:
-        raise PatternsFileError(path, [yaml_problem(error)]) from error
+        raise PatternsFileError(path, [yaml_problem(error, source)]) from error
+    place = SourceMap(root, source)
     if not isinstance(data, dict) or not isinstance(data.get("patterns"), list) or not data["patterns"]:
-        raise PatternsFileError(path, ["the file needs a non-empty 'patterns:' list"])
+        where = place.where("patterns") if isinstance(data, dict) and "patterns" in data else place.end()
+        raise PatternsFileError(path, [f"{where}: the file needs a non-empty 'patterns:' list"])
     problems: List[str] = []
+    for key, first, second in place.duplicate_keys():
+        problems.append(f"{place.at(second)}: {key} is written twice (first on line {first.start_mark.line + 1}): "
+                        "keep one, the second one would silently replace the first")
     if data.get(END_KEY) is not True or list(data)[-1] != END_KEY:
-        problems.append(END_MISSING)
+        problems.append(f"{place.end()}: {END_MISSING}")
     terms: Dict[str, str] = {}
     term_lists = data.get("terms") or {}
     if not isinstance(term_lists, dict):
-        problems.append("'terms:' must list named terms, each a list of words (who: [i, he, she])")
+        problems.append(f"{place.where('terms')}: 'terms:' must list named terms, each a list of words (who: [i, he, she])")
         term_lists = {}
     for name, value in term_lists.items():
         if not isinstance(value, list) or not value or not all(_is_word(v) for v in value):
-            problems.append(f"term {name} must be a list of words or phrases (in quotes)")
+            problems.append(f"{place.where('terms', name)}: term {name} must be a list of words or phrases (in quotes)")
             continue
-        errors = [(v, _regex_error(str(v))) for v in value]
-        problems += [f"term {name}: {v!r} is not a valid pattern ({error})" for v, error in errors if error]
+        for index, entry in enumerate(value):
+            error = _regex_error(str(entry))
+            if error:
+                problems.append(f"{place.where('terms', name, index)}: term {name}: {entry!r} is not a valid "
+                                f"pattern ({error})")
         terms[str(name)] = "|".join(str(v) for v in value)
     patterns = []
     for index, entry in enumerate(data["patterns"], start=1):
+        keys = ("patterns", index - 1)
         name = entry.get("name") if isinstance(entry, dict) else None
         if not isinstance(name, str) or not name.strip():
-            problems.append(f"pattern {index} needs a 'name'")
+            problems.append(f"{place.where(*keys)}: pattern {index} needs a 'name'")
             continue
         phrases = entry.get("phrases") or []
         if not isinstance(phrases, list) or not all(isinstance(p, str) and normalise(p) for p in phrases):
-            problems.append(f"pattern {name} phrases must be a list of texts with letters or digits")
+            problems.append(f"{place.where(*keys, 'phrases')}: pattern {name} phrases must be a list of texts "
+                            "with letters or digits")
             phrases = []
         escaped = [re.escape(normalise(p)).replace(r"\ ", " ") for p in phrases]
-        matches = _compile(escaped, terms, f"pattern {name}", problems)
-        matches += _compile(entry.get("regex"), terms, f"pattern {name} regex", problems)
+        matches = _compile(escaped, terms, f"pattern {name}", problems, place, keys + ("phrases",))
+        matches += _compile(entry.get("regex"), terms, f"pattern {name} regex", problems, place, keys + ("regex",))
         if not matches:
-            problems.append(f"pattern {name} needs 'phrases' or 'regex'")
-        unless = _compile(entry.get("unless"), terms, f"pattern {name} unless", problems)
+            problems.append(place.buried_key(keys, "phrases") or place.buried_key(keys, "regex")
+                            or f"{place.where_key(*keys, 'name')}: pattern {name} needs 'phrases' or 'regex'")
+        unless = _compile(entry.get("unless"), terms, f"pattern {name} unless", problems, place, keys + ("unless",))
         patterns.append(EmergencyPattern(name, matches, unless))
     if problems:
-        raise PatternsFileError(path, problems)
+        raise PatternsFileError(path, sorted(problems, key=_line_and_column))
     return EmergencyPatterns(tuple(patterns))
+
+
+def _line_and_column(problem: str) -> Tuple[int, int]:
+    match = re.match(r"line (\d+), column (\d+)", problem)
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
 
 
 class PatternStore(LiveFile[EmergencyPatterns]):

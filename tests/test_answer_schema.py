@@ -89,9 +89,9 @@ BROKEN_EDITS: Dict[str, Tuple[str, str, str, str]] = {
     "a help topic that is not an answer": (
         "help_topics: [ask_what_is_ldn,", "help_topics: [ask_moon, ask_what_is_ldn,",
         "help_topics lists ask_moon, which is not an answer in this file", "help_topics: [ask_moon"),
-    "YAML that does not parse": (
+    "YAML that does not parse (a quote left open)": (
         'question: "What dose of LDN is used?"', 'question: "What dose of LDN is used?',
-        "the file is not valid YAML", None),
+        'this line opens a quote " and does not close it', '    question: "What dose of LDN is used?'),
 }
 
 
