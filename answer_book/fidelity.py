@@ -99,9 +99,9 @@ class ArticleSupport:
         if numbers:
             reasons.append(f"the number {', '.join(numbers)}")
         if missing_terms:
-            reasons.append(", ".join(missing_terms))
+            reasons.append(f"the term {', '.join(missing_terms)}")
         if negations:
-            reasons.append("not/no/avoid said of " + ", ".join(repr(n) for n in negations))
+            reasons.append("the 'not/no/avoid' before " + ", ".join(f"'{n}'" for n in negations))
         if len(unsupported) > MAX_UNSUPPORTED_WORDS:
             reasons.append(f"the words {', '.join(unsupported)}")
         shortfall = 10 * (len(numbers) + len(missing_terms) + len(negations)) + len(unsupported)
