@@ -54,12 +54,14 @@ class Verdict:
     sections: Tuple[str, ...]  # the headings of the passages that support it, or come closest
 
 
-def read_medical_terms(drug_names: Path = DRUG_NAMES_PATH, medical_terms: Path = MEDICAL_TERMS_PATH) -> Tuple[str, ...]:
-    """Drug names (every spelling of drug_names.yml) and the conditions and claims of medical_terms.yml."""
+def read_medical_terms(drug_names: Path = DRUG_NAMES_PATH,
+                       medical_terms: Optional[Path] = MEDICAL_TERMS_PATH) -> Tuple[str, ...]:
+    """Drug names (every spelling of drug_names.yml) and the conditions and claims of medical_terms.yml
+    (None: drug names only, as bench/fidelity.py measures the check without that list)."""
     drugs = yaml.safe_load(drug_names.read_text(encoding="utf-8")) or {}
     terms = [str(spelling) for spellings in drugs.values() for spelling in spellings]
     terms += [str(name) for name in drugs if name not in ("otherdrug", "ldn")]
-    listed = yaml.safe_load(medical_terms.read_text(encoding="utf-8")) or {}
+    listed = yaml.safe_load(medical_terms.read_text(encoding="utf-8")) or {} if medical_terms else {}
     terms += [str(term) for group in listed.values() for term in group or ()]
     return tuple(dict.fromkeys(term.lower() for term in terms))
 
