@@ -34,7 +34,7 @@ MAX_UNSUPPORTED_WORDS = 2
 #: How many words after a negation of the sentence are compared: one of them must follow a negation
 #: in the article ("may not relieve pain" / "may not feel pain relief").
 NEGATED_WORDS_COMPARED = 2
-_SENTENCE_END = re.compile(r"(?<=[.!?:])[\"')]*\s+(?=[\"'(]?[A-Z0-9])|\n\s*-\s+|\n\s*\n")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?:])|(?<=[.!?:][\"')]))\s+(?=[\"'(]?[A-Z0-9])|\n\s*-\s+|\n\s*\n")
 
 
 def split_sentences(text: str) -> List[str]:
