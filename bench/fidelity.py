@@ -99,8 +99,11 @@ def report(outcomes: Sequence[Outcome], without_terms: Sequence[Outcome], today:
         f"{counts(without_terms, 'invented')} invented claims: \"multiple sclerosis\", \"cures\" and \"Medicare\" "
         "are caught only by the list. A condition or claim word not on the list is caught only when, with the "
         f"sentence's other new words, more than {MAX_UNSUPPORTED_WORDS} of its content words are not in the article.",
-        "- Not caught: a sentence that drops or adds a negation using the article's own words (\"LDN gets people "
-        "addicted\"), or joins two passages' words into a new claim; Spanish texts are not checked.",
+        "- Not caught (probed by hand after the measurement, not part of it): a sentence that drops the article's "
+        "negation (\"LDN gets people addicted\", \"Naltrexone is a controlled substance\"), adds one about a word "
+        "the article negates elsewhere (\"It should not be taken with food\"), adds one or two new plain words "
+        "(\"Take it at bedtime\"), or joins two passages' words into a new claim (\"It works for nerve pain in "
+        "most patients\"). Spanish texts are not checked.",
         "",
         "| kind | edited | flagged | flagged with drug names only | what the check said (the edited text's lines) |",
         "|---|---|---|---|---|",
