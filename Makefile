@@ -143,3 +143,4 @@ screenshots: $(MODEL) $(WEBCHAT) ## The browser tests, their screenshots written
 # --- Benchmark (issue 8) -------------------------------------------------------------------
 bench: $(MODEL) ## Benchmark the whole turn, ours vs Rasa's default pipeline (results/bench.json, .png; ~10 min)
 	$(PY) -m bench.turns
+bench-fidelity: $(VENV)/.installed ; $(PY) -m bench.fidelity ## The clinical-review check on 30 staff edits of our own: invented claims and rewordings flagged (results/fidelity.md)

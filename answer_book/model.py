@@ -102,6 +102,9 @@ REQUIRED_MESSAGES = (
     "too_long", "busy",
 )
 ANSWER_FIELDS = ("question", "topic", "text", "sms", "follow_ups", "source")
+#: An answer's sentences that are not in the clinic's article but a clinician approved (the 911 line,
+#: "ask your own doctor"): `make check-answers` does not flag them for clinical review (answer_book/clinical_review.py).
+APPROVED_ADDITIONS = "approved_additions"
 #: The lists of answer names: offered on a miss, on "help", when the chat opens.
 LISTS = ("scope_examples", "help_topics", "starter_questions")
 #: The fields a translation gives (follow-ups and source are the English answer's).

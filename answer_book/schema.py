@@ -18,6 +18,7 @@ import yaml
 
 from answer_book.model import (
     ANSWER_FIELDS,
+    APPROVED_ADDITIONS,
     LISTS,
     REQUIRED_MESSAGES,
     REVIEWED,
@@ -210,6 +211,11 @@ def check_answer_entry(intent: str, entry: Any, book: AnswerBook, intents: Proje
     for field in entry:
         if field in TRANSLATIONS:
             problems += check_translation_block(entry[field], keys + (field,), TRANSLATED_FIELDS, place)
+        elif field == APPROVED_ADDITIONS:
+            value = entry[field]
+            if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+                problems.append(f"{place.where(*keys, field)}: the {APPROVED_ADDITIONS} of {intent} must be a list of "
+                                "sentences of its text or sms, each on its own line starting with - ")
         elif field not in ANSWER_FIELDS:
             close = difflib.get_close_matches(str(field), ANSWER_FIELDS, n=1)
             hint = f"did you mean {close[0]}?" if close else f"the fields are {', '.join(ANSWER_FIELDS)}"
