@@ -21,15 +21,15 @@ from eval.evaluate import HOLDOUT_PATH, questions_answered, read_two_questions, 
 from eval.nlu_metrics import Prediction, score
 
 MIN_IN_SCOPE_ACCURACY = 0.90
-#: Real held-out split, measured 2026-12-01 (model of the merge of issues 15-17, in-process as
-#: below): right 145 of 224 (0.647: the expected intent, out of scope rejected, emergencies
-#: recognised), in-scope accuracy 0.639, confident wrong answers 13.4%.
-MIN_REAL_RIGHT_RATE = 0.617
-MAX_REAL_WRONG_ANSWER_RATE = 0.165
-#: Spanish held-out split, same model: in-scope accuracy 0.882, out-of-scope rejection 0.867 (26/30);
-#: issue 16's target is 0.85 for both.
-MIN_SPANISH_IN_SCOPE_ACCURACY = 0.85
-MIN_SPANISH_OOS_REJECTION = 0.83
+#: Real held-out split, measured 2026-12-01 13:44 UTC (main after issues 15-17, in-process as below):
+#: right 144 of 224 (0.643: the expected intent, out of scope rejected, emergencies recognised),
+#: in-scope accuracy 0.634, confident wrong answers 11.2%. Guards 3 points off.
+MIN_REAL_RIGHT_RATE = 0.613
+MAX_REAL_WRONG_ANSWER_RATE = 0.142
+#: Spanish held-out split, same model: in-scope accuracy 0.898, out-of-scope rejection 0.867 (26/30).
+#: Guards 3 points off (issue 16's target, 0.85 for both, is checked by `make eval`).
+MIN_SPANISH_IN_SCOPE_ACCURACY = 0.868
+MIN_SPANISH_OOS_REJECTION = 0.837
 REAL_HOLDOUT_PATH = HOLDOUT_PATH.parent / "real_holdout.yml"
 SPANISH_HOLDOUT_PATH = HOLDOUT_PATH.parent / "spanish_holdout.yml"
 
