@@ -134,3 +134,8 @@ screenshots: $(MODEL) $(WEBCHAT) ## The browser tests, their screenshots written
 # --- Benchmark (issue 8) -------------------------------------------------------------------
 bench: $(MODEL) ## Benchmark the whole turn, ours vs Rasa's default pipeline (results/bench.json, .png; ~10 min)
 	$(PY) -m bench.turns
+
+# --- Staff reports (issue 18) ----------------------------------------------------------------
+.PHONY: report
+report: $(VENV)/.installed ## What patients asked and what went unanswered: results/report.html [SINCE=2026-12-01] [UNTIL=...]
+	$(PY) -m tools.report $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL))
