@@ -139,3 +139,7 @@ bench: $(MODEL) ## Benchmark the whole turn, ours vs Rasa's default pipeline (re
 .PHONY: report
 report: $(VENV)/.installed ## What patients asked and what went unanswered: results/report.html [SINCE=2026-12-01] [UNTIL=...]
 	$(PY) -m tools.report $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL))
+
+.PHONY: bench-report
+bench-report: $(MODEL) ## A simulated week (N=500 conversations) checked against make report; its timing on 10,000 (results/report*)
+	$(PY) -m bench.simulated_week --conversations $(or $(N),500) | tee results/report_check.txt
