@@ -10,6 +10,13 @@ OUTCOME_WORDS = {
     "answered": "answered", "clicked": "answered after choosing from “Did you mean”", "unanswered": "not answered",
     "emergency": "emergency message given", "other": "greetings, thanks and other small talk",
 }
+#: Intents that are not a question with an answer, in the manager's words.
+INTENT_WORDS = {
+    "out_of_scope": "not about LDN", "help": "what can I ask?", "greet": "a greeting", "goodbye": "goodbye",
+    "thank": "thanks", "affirm": "yes", "deny": "no", "bot_challenge": "are you a bot?",
+    "contact_clinic": "talk to the clinic", "emergency": "an emergency", "symptoms_worse": "symptoms getting worse",
+    "(none)": "no guess",
+}
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; padding: 0 1rem; }
 h1 { font-size: 1.6rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ccc; }
@@ -71,6 +78,7 @@ def _answers_plot(report: Dict[str, Any], question: Mapping[str, str]) -> str:
     def draw(axes: Any) -> None:
         axes.barh([question.get(intent, intent) for intent, _ in top], [count for _, count in top], color="#4a7")
         axes.set_xlabel("times answered")
+        axes.xaxis.get_major_locator().set_params(integer=True)
         axes.tick_params(axis="y", labelsize="small")
 
     return _plot(draw, height=max(2.0, 0.35 * len(top) + 0.8))
@@ -78,7 +86,7 @@ def _answers_plot(report: Dict[str, Any], question: Mapping[str, str]) -> str:
 
 def render(report: Dict[str, Any], question: Mapping[str, str], period: str, generated: str) -> str:
     """The page: `question` names each intent by the question it answers ("ask_dose" -> "What dose ...?")."""
-    name = lambda intent: question.get(intent, intent)  # noqa: E731
+    name = lambda intent: question.get(intent) or INTENT_WORDS.get(intent, intent)  # noqa: E731
     parts = [f"<!doctype html><html lang=en><meta charset=utf-8><title>Assistant report {_e(period)}</title>",
              f"<style>{STYLE}</style><h1>What patients asked the assistant</h1>",
              f'<p class="note">{_e(period)} (days in UTC). Made {_e(generated)} from the conversation store. '
