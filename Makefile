@@ -142,4 +142,4 @@ report: $(VENV)/.installed ## What patients asked and what went unanswered: resu
 
 .PHONY: bench-report
 bench-report: $(MODEL) ## A simulated week (N=500 conversations) checked against make report; its timing on 10,000 (results/report*)
-	$(PY) -m bench.simulated_week --conversations $(or $(N),500) | tee results/report_check.txt
+	set -o pipefail; $(PY) -m bench.simulated_week --conversations $(or $(N),500) | tee results/report_check.txt

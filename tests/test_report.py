@@ -15,7 +15,7 @@ from answer_book.model import AnswerBook
 from bench.simulated_week import Sent, compare, expected_report, report_unanswered_texts, run_report, simulate
 from runtime.endpoints import endpoints_config, write_endpoints_file
 from runtime.servers import PROJECT_DIR
-from tools.report.store import StoredEvent
+from tools.report.store import StoredEvent, engine_url
 from tools.report.summary import summarise
 from tools.report.turns import NOT_CLICKED, PASSAGE, SCOPE_REPLY, conversation_turns, reply_texts
 
@@ -71,6 +71,16 @@ def test_scope_replies_and_article_passages_are_unanswered_and_redacted(answer_b
     assert report_unanswered_texts(report) == {"email me at [email]": 1, "ldn and thyroid?": 1}
     reasons = {m["text"]: m["reason"] for g in report["unanswered"] for m in g["messages"]}
     assert reasons == {"email me at [email]": SCOPE_REPLY, "ldn and thyroid?": PASSAGE}
+
+
+def test_the_report_reads_the_store_the_servers_use() -> None:
+    postgres = engine_url({"DATABASE_URL": "postgresql://bliss:p%40ss@db:5433/conversations"})
+    assert (postgres.get_backend_name(), postgres.host, postgres.port, postgres.database, postgres.password) == (
+        "postgresql", "db", 5433, "conversations", "p@ss"
+    )
+    assert engine_url({"SQLITE_DB": "/data/rasa.db"}).database == "/data/rasa.db"
+    assert engine_url({}).database == "var/rasa.db"
+    assert engine_url({"DATABASE_URL": "postgresql://x@db/c"}, sqlite_db=Path("week.db")).database == "week.db"
 
 
 @pytest.fixture(scope="module")
