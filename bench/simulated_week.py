@@ -1,7 +1,8 @@
 """A simulated week for `make report`: N conversations over REST into a fresh store, spread over 7 days.
 
 `make bench-report` (N=500 by default, `N=...` to change): starts the assistant with a fresh SQLite
-store, plays the conversations (bench/messages.yml, the real-question training split
+store, plays the conversations, every third one over the widget's socket.io channel as rasa-webchat
+speaks it and the others over REST (bench/messages.yml, the real-question training split
 data/nlu/real_questions.yml, small talk and bench/simulated_week.yml), then moves each
 conversation to its day of the week by rewriting the stored time stamps (Rasa stamps events
 when they happen; the store is rewritten after the servers stopped). It then runs the report
@@ -34,12 +35,17 @@ import yaml
 
 from answer_book.model import AnswerBook
 from runtime.log_privacy import redact
+from tools.report.turns import channel_of
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EXTRA_MESSAGES = PROJECT_DIR / "bench" / "simulated_week.yml"
 REAL_QUESTIONS = PROJECT_DIR / "data" / "nlu" / "real_questions.yml"
 DAYS = 7
 SCOPE_KEYS = ("scope", "personal_advice", "still_not_understood", "too_long")
+#: Every WIDGET_EVERY-th conversation is played over the widget's socket.io channel, the others over REST.
+WIDGET_EVERY = 3
+#: The widget gets a reply's messages one by one: the reply is complete after this long without a new one.
+WIDGET_QUIET_SECONDS = 0.6
 #: What a simulated message is drawn from: (pool, share of messages).
 MIX = (("real", 0.45), ("bench", 0.25), ("small_talk", 0.12), ("not_ours", 0.07), ("vague", 0.08), ("emergencies", 0.03))
 
@@ -62,6 +68,8 @@ class Planned:
     sender: str
     day: int
     messages: List[str]
+    channel: str = "rest"  # or "socketio" (the widget)
+    conversation: str = ""  # the store's id, "<channel>:<sender>", known once played
 
 
 def plan_week(count: int, seed: int, pools: Dict[str, List[str]]) -> List[Planned]:
@@ -72,7 +80,8 @@ def plan_week(count: int, seed: int, pools: Dict[str, List[str]]) -> List[Planne
     for index in range(count):
         length = rng.choice((1, 2, 2, 3))
         messages = [rng.choice(pools[rng.choices(names, weights)[0]]) for _ in range(length)]
-        plan.append(Planned(f"week-{index:04d}", index % DAYS, messages))
+        channel = "socketio" if index % WIDGET_EVERY == WIDGET_EVERY - 1 else "rest"
+        plan.append(Planned(f"week-{index:04d}", index % DAYS, messages, channel))
     return plan
 
 
@@ -80,7 +89,7 @@ def plan_week(count: int, seed: int, pools: Dict[str, List[str]]) -> List[Planne
 class Sent:
     """One message sent and what the visitor saw come back."""
 
-    sender: str
+    sender: str  # the conversation's id in the store
     day: int
     text: str
     outcome: str  # answered, clicked, unanswered, emergency, other (as tools/report/turns.py)
@@ -101,7 +110,7 @@ def expected_outcome(book: AnswerBook, text: str, reply: List[Dict[str, Any]]) -
         sent.outcome = "answered"
     elif any(t == b.message("did_you_mean") for b in books for t in texts):
         sent.outcome = "unanswered"
-        buttons = [b for message in reply for b in message.get("buttons") or []]
+        buttons = [b for message in reply for b in (message.get("buttons") or message.get("quick_replies") or [])]
         sent.offered = [str(b["payload"]) for b in buttons if str(b.get("payload", "")).startswith("/ask_")]
     elif any(t.startswith(b.message("article_passage")) for b in books for t in texts):
         sent.outcome = "unanswered"
@@ -110,22 +119,51 @@ def expected_outcome(book: AnswerBook, text: str, reply: List[Dict[str, Any]]) -
     return sent
 
 
-def play(ask: Callable[[str, str], List[Dict[str, Any]]], plan: List[Planned], book: AnswerBook) -> List[Sent]:
-    """Send every planned message; click the first question of every other "Did you mean"."""
+def widget_reply(client: Any, text: str, timeout: float = 60.0) -> List[Dict[str, Any]]:
+    """Send `text` from the widget; its messages once the first arrived and no other for a moment."""
+    start = len(client.messages)
+    client.client.emit("user_uttered", {"message": text, "session_id": client.session_id})
+    deadline, seen, quiet_since = time.monotonic() + timeout, start, time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        if len(client.messages) != seen:
+            seen, quiet_since = len(client.messages), time.monotonic()
+        elif seen > start and time.monotonic() - quiet_since >= WIDGET_QUIET_SECONDS:
+            break
+    return client.messages[start:]
+
+
+def play(assistant: Any, plan: List[Planned], book: AnswerBook) -> List[Sent]:
+    """Send every planned message (REST or the widget); click the first question of every other "Did you mean"."""
+    from runtime.servers import page_origins
+    from tools.clients import WidgetClient
+
     sent: List[Sent] = []
     dym = 0
     for conversation in plan:
-        for text in conversation.messages:
-            turn = expected_outcome(book, text, ask(conversation.sender, text))
-            turn.sender, turn.day = conversation.sender, conversation.day
-            sent.append(turn)
-            if turn.offered:
-                dym += 1
-                if dym % 2 == 0:
-                    turn.outcome = "clicked"
-                    click = expected_outcome(book, turn.offered[0], ask(conversation.sender, turn.offered[0]))
-                    click.sender, click.day = conversation.sender, conversation.day
-                    sent.append(click)
+        widget = None
+        if conversation.channel == "socketio":
+            widget = WidgetClient(assistant.rasa.url, page_origins(assistant.page_port)[1])
+            conversation.conversation = f"socketio:{widget.session_id}"
+            ask = lambda text: widget_reply(widget, text)  # noqa: E731
+        else:
+            conversation.conversation = f"rest:{conversation.sender}"
+            ask = lambda text: assistant.ask(conversation.sender, text)  # noqa: E731
+        try:
+            for text in conversation.messages:
+                turn = expected_outcome(book, text, ask(text))
+                turn.sender, turn.day = conversation.conversation, conversation.day
+                sent.append(turn)
+                if turn.offered:
+                    dym += 1
+                    if dym % 2 == 0:
+                        turn.outcome = "clicked"
+                        click = expected_outcome(book, turn.offered[0], ask(turn.offered[0]))
+                        click.sender, click.day = conversation.conversation, conversation.day
+                        sent.append(click)
+        finally:
+            if widget is not None:
+                widget.close()
     return sent
 
 
@@ -137,7 +175,7 @@ def week_start(today: Optional[datetime] = None) -> datetime:
 
 def spread_over_week(db: Path, plan: List[Planned], first_day: datetime) -> int:
     """Move each conversation to its day: every event stamped from 08:00 UTC of that day, in stored order."""
-    index = {f"rest:{p.sender}": (number, p.day) for number, p in enumerate(plan)}
+    index = {p.conversation: (number, p.day) for number, p in enumerate(plan)}
     with closing(sqlite3.connect(db)) as connection:
         rows = connection.execute("SELECT id, sender_id FROM events ORDER BY id").fetchall()
         seen: Counter = Counter()
@@ -169,8 +207,8 @@ def expected_report(sent: List[Sent], first_day: datetime) -> Dict[str, Any]:
         "outcomes": dict(Counter(s.outcome for s in sent)),
         "conversations_per_day": {day: len(conversations[day]) for day in days},
         "messages_per_day": dict(Counter(day_name(s.day) for s in sent)),
-        "messages_per_channel": {"rest": len(sent)},
-        "conversations_per_channel": {"rest": len({s.sender for s in sent})},
+        "messages_per_channel": dict(Counter(channel_of(s.sender) for s in sent)),
+        "conversations_per_channel": dict(Counter(channel_of(c) for c in {s.sender for s in sent})),
         "answers": dict(answers),
         "emergencies_per_day": {day: sum(1 for s in sent if s.outcome == "emergency" and day_name(s.day) == day)
                                 for day in days},
@@ -273,7 +311,7 @@ def simulate(work_dir: Path, count: int, seed: int) -> Tuple[Path, List[Planned]
     plan = plan_week(count, seed, message_pools())
     assistant = start_assistant(work_dir, env={"SMS_STORE_PATH": str(work_dir / "sms.db")})
     try:
-        sent = play(assistant.ask, plan, book)
+        sent = play(assistant, plan, book)
     finally:
         assistant.stop()
     first_day = week_start()

@@ -85,7 +85,7 @@ def test_the_report_reads_the_store_the_servers_use() -> None:
 
 @pytest.fixture(scope="module")
 def week(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[Path, List[Sent], Any]]:
-    """30 conversations played over REST into a fresh store, spread over the last 7 days (servers stopped)."""
+    """30 conversations played over REST and the widget into a fresh store, spread over the last 7 days (servers stopped)."""
     work_dir = tmp_path_factory.mktemp("week")
     db, _plan, sent, first_day = simulate(work_dir, WEEK_CONVERSATIONS, seed=18)
     yield db, sent, first_day
@@ -100,6 +100,7 @@ def test_every_count_of_the_report_equals_what_the_week_sent(week: Any, tmp_path
     report, _ = run_report(db, tmp_path / "report.html")
     expected = expected_report(sent, first_day)
     assert expected["unanswered_count"] > 0 and len(report["days"]) == 7
+    assert set(report["messages_per_channel"]) == {"rest", "socketio"}  # REST and the widget
     assert mismatches(report, expected) == []
     assert report_unanswered_texts(report) == expected["unanswered_texts"]  # these messages, no answered one
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
