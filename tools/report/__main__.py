@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from answer_book.model import AnswerBook
 from answer_book.schema import load_answer_book
 from answer_book.store import answers_path
 from tools.report.page import render
@@ -26,19 +27,24 @@ DEFAULT_OUT = Path("results/report.html")
 
 
 def _day(value: str) -> str:
-    datetime.strptime(value, "%Y-%m-%d")  # refuse anything but 2026-12-01
+    try:
+        datetime.strptime(value, "%Y-%m-%d")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a day written like 2026-12-01") from None
     return value
 
 
-def build_report(db: Optional[Path], since: Optional[str], until: Optional[str]) -> Dict[str, Any]:
+def build_report(
+    book: AnswerBook, db: Optional[Path], since: Optional[str], until: Optional[str]
+) -> Dict[str, Any]:
     """The report's numbers for the store (`db`, else the environment's) from `since` to `until`."""
-    book = load_answer_book(answers_path())
     events = stored_events(engine_url(os.environ, db), since, until)
     return summarise(conversation_turns(events, reply_texts(book)))
 
 
-def write_report(report: Dict[str, Any], out: Path, since: Optional[str], until: Optional[str]) -> None:
-    book = load_answer_book(answers_path())
+def write_report(
+    book: AnswerBook, report: Dict[str, Any], out: Path, since: Optional[str], until: Optional[str]
+) -> None:
     questions = {intent: answer.question for intent, answer in book.answers.items()}
     days = report["days"]
     period = f"{since or (days[0] if days else 'the start')} to {until or (days[-1] if days else 'today')}"
@@ -49,7 +55,7 @@ def write_report(report: Dict[str, Any], out: Path, since: Optional[str], until:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="make report", description=__doc__.splitlines()[0])
     parser.add_argument("--since", type=_day, help="first day (UTC), e.g. 2026-12-01")
     parser.add_argument("--until", type=_day, help="last day (UTC), included")
     parser.add_argument("--db", type=Path, help="a SQLite tracker store file (default: the servers' store)")
@@ -57,11 +63,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     try:
-        report = build_report(args.db, args.since, args.until)
+        book = load_answer_book(answers_path())
+        report = build_report(book, args.db, args.since, args.until)
     except FileNotFoundError as error:
         print(f"make report: {error}", file=sys.stderr)
         return 1
-    write_report(report, args.out, args.since, args.until)
+    write_report(book, report, args.out, args.since, args.until)
     print(f"Wrote {args.out} ({report['conversations']} conversations, {report['messages']} messages, "
           f"{report['unanswered_count']} not answered) in {time.perf_counter() - started:.1f} s")
     return 0
