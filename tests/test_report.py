@@ -83,6 +83,21 @@ def test_the_report_reads_the_store_the_servers_use() -> None:
     assert engine_url({"DATABASE_URL": "postgresql://x@db/c"}, sqlite_db=Path("week.db")).database == "week.db"
 
 
+def test_the_simulated_weeks_own_messages_are_not_from_the_dev_set_or_a_held_out_split() -> None:
+    import yaml
+
+    from eval.dev_set import read_dev_set
+    from tests.test_consistency import normalise
+
+    held_out = {normalise(text) for text, _ in read_dev_set()}
+    for split in sorted((PROJECT_DIR / "tests" / "nlu").glob("*holdout.yml")):
+        table = yaml.safe_load(split.read_text(encoding="utf-8"))  # label -> sentences
+        held_out |= {normalise(str(text)) for texts in table.values() for text in texts}
+    assert len(held_out) > 500
+    own = yaml.safe_load((PROJECT_DIR / "bench" / "simulated_week.yml").read_text(encoding="utf-8"))
+    assert [text for texts in own.values() for text in texts if normalise(text) in held_out] == []
+
+
 @pytest.fixture(scope="module")
 def week(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[Path, List[Sent], Any]]:
     """30 conversations played over REST and the widget into a fresh store, spread over the last 7 days (servers stopped)."""
