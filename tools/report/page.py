@@ -17,6 +17,8 @@ INTENT_WORDS = {
     "contact_clinic": "talk to the clinic", "emergency": "an emergency", "symptoms_worse": "symptoms getting worse",
     "(none)": "no guess",
 }
+#: The channels as a manager knows them (the store's names in brackets on the page).
+CHANNEL_WORDS = {"socketio": "website chat", "twilio_sms": "text messages", "rest": "REST API"}
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; padding: 0 1rem; }
 h1 { font-size: 1.6rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ccc; }
@@ -45,6 +47,10 @@ def _plot(draw: Any, width: float = 8, height: float = 3) -> str:
     return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 
+def _channel(channel: str) -> str:
+    return f"{CHANNEL_WORDS[channel]} ({channel})" if channel in CHANNEL_WORDS else channel
+
+
 def _table(headers: List[str], rows: List[List[Any]], numeric_from: int = 1) -> str:
     head = "".join(f'<th class="{"n" if i >= numeric_from else ""}">{_e(h)}</th>' for i, h in enumerate(headers))
     body = "".join(
@@ -62,11 +68,11 @@ def _per_day_plot(report: Dict[str, Any]) -> str:
         bottom = [0] * len(days)
         for channel in channels:
             values = [report["messages_per_day_channel"][day].get(channel, 0) for day in days]
-            axes.bar(days, values, bottom=bottom, label=channel)
+            axes.bar(days, values, bottom=bottom, label=_channel(channel))
             bottom = [b + v for b, v in zip(bottom, values)]
         axes.plot(days, [report["conversations_per_day"][d] for d in days], "ko-", label="conversations")
         axes.set_ylabel("messages")
-        axes.legend(fontsize="small")
+        axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
         axes.tick_params(axis="x", labelrotation=30, labelsize="small")
 
     return _plot(draw)
@@ -102,13 +108,13 @@ def render(report: Dict[str, Any], question: Mapping[str, str], period: str, gen
         return "".join(parts)
     parts.append("<h2>Messages and conversations per day</h2>" + _per_day_plot(report))
     channels = sorted(report["messages_per_channel"])
-    parts.append(_table(["Day", "conversations", "messages"] + [f"messages: {c}" for c in channels] + ["emergencies"], [
+    parts.append(_table(["Day", "conversations", "messages"] + [f"messages: {CHANNEL_WORDS.get(c, c)}" for c in channels] + ["emergencies"], [
         [day, report["conversations_per_day"][day], report["messages_per_day"][day]]
         + [report["messages_per_day_channel"][day].get(c, 0) for c in channels]
         + [report["emergencies_per_day"][day]] for day in report["days"]
     ]))
     parts.append("<h2>Per channel</h2>" + _table(["Channel", "conversations", "messages"], [
-        [c, report["conversations_per_channel"][c], report["messages_per_channel"][c]] for c in channels
+        [_channel(c), report["conversations_per_channel"][c], report["messages_per_channel"][c]] for c in channels
     ]))
     parts.append("<h2>Most asked answers</h2>")
     if report["answers"]:
