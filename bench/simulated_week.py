@@ -326,7 +326,12 @@ def main() -> int:
     parser.add_argument("--results", type=Path, default=PROJECT_DIR / "results")
     parser.add_argument("--large", type=int, default=10_000, help="conversations of the timing run (0: skip)")
     args = parser.parse_args()
-    work_dir = Path(tempfile.mkdtemp(prefix="bliss-week-"))
+    with tempfile.TemporaryDirectory(prefix="bliss-week-") as work_dir:
+        return run_week(Path(work_dir), args)
+
+
+def run_week(work_dir: Path, args: argparse.Namespace) -> int:
+    """The week in `work_dir` (its store and servers' files), the table, the screenshots, the timing."""
     started = time.perf_counter()
     db, plan, sent, first_day = simulate(work_dir, args.conversations, args.seed)
     played = time.perf_counter() - started
