@@ -144,3 +144,12 @@ screenshots: $(MODEL) $(WEBCHAT) ## The browser tests, their screenshots written
 bench: $(MODEL) ## Benchmark the whole turn, ours vs Rasa's default pipeline (results/bench.json, .png; ~10 min)
 	$(PY) -m bench.turns
 bench-fidelity: $(VENV)/.installed ; $(PY) -m bench.fidelity ## The clinical-review check on 30 staff edits of our own: invented claims and rewordings flagged (results/fidelity.md)
+
+# --- Staff reports (issue 18) ----------------------------------------------------------------
+.PHONY: report
+report: $(VENV)/.installed ## What patients asked and what went unanswered: results/report.html [SINCE=2026-12-01] [UNTIL=...]
+	$(PY) -m tools.report $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL))
+
+.PHONY: bench-report
+bench-report: $(MODEL) ## A simulated week (N=500 conversations) checked against make report; its timing on 10,000 (results/report*)
+	set -o pipefail; $(PY) -m bench.simulated_week --conversations $(or $(N),500) | tee results/report_check.txt
