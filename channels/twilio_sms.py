@@ -148,6 +148,9 @@ class TwilioSmsInput(ClinicInputChannel):
         super().__init__(settings.reply_timeout)
         self.settings = settings
         self.store = SmsStore(settings.store)
+        #: MessageSid -> the apology Twilio got when the delivery missed its deadline: the reply kept for
+        #: that delivery (a retry of it gets the same), not the answer the turn finds later
+        self.answered_at_deadline: Dict[str, str] = {}
         if not settings.validate_signature:
             logger.warning(
                 "SMS SIGNATURE VALIDATION IS OFF (SMS_VALIDATE_SIGNATURE=false): anyone can post to "
@@ -192,6 +195,9 @@ class TwilioSmsInput(ClinicInputChannel):
             except asyncio.TimeoutError:
                 logger.error("SMS delivery not answered in time (a store restarting?): sending the apology")
                 reply = twiml([to_gsm7(await fallback_text(params.first("Body"), "sms"))])
+                message_sid = (params.first("MessageSid") or params.first("SmsSid")).strip()
+                if message_sid:
+                    self.answered_at_deadline[message_sid] = reply
             except Exception:  # e.g. the SMS store cannot be written: still a 200 with the apology, never a 500
                 logger.exception("SMS request failed before the turn")
                 reply = twiml([to_gsm7(await fallback_text(params.first("Body"), "sms"))])
@@ -219,6 +225,8 @@ class TwilioSmsInput(ClinicInputChannel):
             logger.exception("SMS turn failed; sending the apology")
             reply = twiml([to_gsm7(await fallback_text(params.first("Body"), "sms"))])
         if message_sid:
+            # what Twilio got is the delivery's reply: the apology if the deadline passed meanwhile
+            reply = self.answered_at_deadline.pop(message_sid, reply)
             await when_reachable(self.store.finish_delivery, message_sid, reply)
         return reply
 
