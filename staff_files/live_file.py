@@ -34,6 +34,11 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def problems_to_fix(count: int, shown: str) -> str:
+    """"3 problems to fix in answers/answers.yml": the line the staff commands end a refusal with."""
+    return f"{count} problem{'s' if count != 1 else ''} to fix in {shown}"
+
+
 class StaffFileError(ValueError):
     """A staff file cannot be served; `problems` say what to change, each "line N, column M: ..."."""
 

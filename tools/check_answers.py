@@ -22,7 +22,7 @@ from answer_book.model import AnswerBook, AnswersFileError, untranslated_and_unr
 from answer_book.passages import DEFAULT_PASSAGES_PATH, ArticlePassages, PassagesFileError, parse_passages
 from answer_book.schema import load_answer_book, project_intents, summary
 from answer_book.store import answers_path
-from staff_files.live_file import display_path
+from staff_files.live_file import display_path, problems_to_fix
 
 
 def read_passages(book: AnswerBook, path: Path) -> Tuple[Optional[ArticlePassages], List[str]]:
@@ -58,8 +58,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         book = load_answer_book(args.path, project_intents(args.domain, args.rules))
     except AnswersFileError as error:
         print("\n".join(error.lines()))
-        count = len(error.problems)
-        print(f"\n{count} problem{'s' if count != 1 else ''} to fix in {display_path(args.path)}. "
+        print(f"\n{problems_to_fix(len(error.problems), display_path(args.path))}. "
               "Until they are fixed, the assistant keeps serving the last good answers.")
         return 1
     passages, problems = read_passages(book, args.passages)

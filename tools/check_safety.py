@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from safety.emergency_net import PatternsFileError, parse_patterns, patterns_path
-from staff_files.live_file import display_path
+from staff_files.live_file import display_path, problems_to_fix
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -30,8 +30,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
     except PatternsFileError as error:
         print("\n".join(error.lines()))
-        count = len(error.problems)
-        print(f"\n{count} problem{'s' if count != 1 else ''} to fix in {shown}. "
+        print(f"\n{problems_to_fix(len(error.problems), shown)}. "
               "Until they are fixed, the assistant keeps using the last good emergency phrases.")
         return 1
     print(f"{shown}: OK. {len(patterns.patterns)} emergency patterns. "

@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 import yaml
 
 from eval.dev_set import DEV_SET_PATH
-from staff_files.live_file import display_path
+from staff_files.live_file import display_path, problems_to_fix
 from staff_files.yaml_source import SourceMap, read_staff_yaml, yaml_problem
 from tools.review import DEFAULT_PENDING, HEADER, PROJECT_DIR, TRAINING_DIR, faq_and_out_of_scope, same_text, training_texts
 
@@ -152,7 +152,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     shown = display_path(args.pending)
     if problems:
         print("\n".join(f"{shown}, {problem}" for problem in problems))
-        print(f"\n{len(problems)} problem{'s' if len(problems) != 1 else ''} to fix in {shown}: nothing was added.")
+        print(f"\n{problems_to_fix(len(problems), shown)}: nothing was added.")
         return 1
     if not added:
         print(f"{shown} has no messages to add.")
