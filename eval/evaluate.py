@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from eval import outcome_eval
+from answer_book.store import answer_store
+from eval import outcome_eval, outcome_sweep
 from eval.dev_set import DEV_SET_PATH, REJECTIONS, read_dev_set
 from eval.outcome_eval import REAL_HOLDOUT_PATH
 from eval.nlu_metrics import Prediction, as_dicts, label_for_f1, mean_of, score
@@ -47,6 +48,8 @@ HEADLINE_KEYS = ("messages", "in_scope_messages", "in_scope_accuracy", "macro_f1
 DEV_MIN_IN_SCOPE_ACCURACY = 0.95
 DEV_MIN_OOS_REJECTION = 0.90
 MAX_PARSE_TIME_RATIO = 1.2
+#: Intents of a message's ranking kept with its prediction (clarify offers at most 3).
+RANKING_KEPT = 5
 
 Labelled = List[Tuple[str, str]]
 
@@ -107,6 +110,7 @@ def to_prediction(text: str, expected: str, parsed: Dict) -> Prediction:
         top_intent=str(top.get("name")),
         top_confidence=float(top.get("confidence") or 0.0),
         second_confidence=float(ranked[1].get("confidence") or 0.0) if len(ranked) > 1 else 0.0,
+        ranking=tuple((str(r.get("name")), round(float(r.get("confidence") or 0.0), 4)) for r in ranked[:RANKING_KEPT]),
     )
 
 
@@ -175,6 +179,9 @@ def cross_validate(config: Path, work: Path) -> Dict[str, object]:
     summary["folds"] = [{k: s[k] for k in ("in_scope_accuracy", "macro_f1", "oos_rejection_rate")} for s in scores]
     summary["confusion_pairs"] = score(predictions)["confusion_pairs"][:15]
     summary["threshold_sweep"] = threshold_sweep(predictions)
+    real = outcome_sweep.real_training_texts()
+    summary["real_outcome_sweep"] = outcome_sweep.outcome_sweep(
+        [p for p in predictions if p.text in real], answer_store().current())
     return summary
 
 
@@ -368,6 +375,16 @@ def markdown(report: Dict[str, object]) -> str:
             lines += [f"| {r['threshold']}{'*' if (r['threshold'], r['ambiguity']) == chosen else ''} | {r['ambiguity']} | "
                       f"{r['in_scope_accuracy']} | {r['oos_rejection_rate']} | "
                       f"{r['wrong_answers']} | {r['needless_fallbacks']} | {r['cost']} |" for r in cv["threshold_sweep"]]
+        if cv.get("real_outcome_sweep"):
+            chosen = fallback_thresholds(OUR_CONFIG)
+            rows = cv["real_outcome_sweep"]
+            lines += ["", f"What a visitor would see, by fallback threshold, on the {rows[0]['messages']} "
+                      "cross-validated examples written after real patients' questions (eval/outcome_sweep.py; "
+                      "cost = wrong + unanswered / 2 + one click / 4; * = config.yml's):", "",
+                      "| threshold | ambiguity | right | one click | no answer | wrong | cost |",
+                      "|---|---|---|---|---|---|---|"]
+            lines += [f"| {r['threshold']}{'*' if (r['threshold'], r['ambiguity']) == chosen else ''} | {r['ambiguity']} | "
+                      f"{r['right']} | {r['one_click']} | {r['no_answer']} | {r['wrong']} | {r['cost']} |" for r in rows]
     lines += ["", "## Two questions in one message (tests/nlu/two_questions.yml)", ""]
     for pipeline in ("ours", "rasa_default"):
         rows_answered = results[pipeline]["two_questions"]["answers"]

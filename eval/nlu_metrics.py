@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass
-from typing import Dict, Iterable, List, Sequence
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 from sklearn.metrics import f1_score
 
@@ -28,6 +28,8 @@ class Prediction:
     top_intent: str
     top_confidence: float
     second_confidence: float = 0.0
+    # The classifier's best intents with their confidences (eval/outcome_sweep.py replays them).
+    ranking: Tuple[Tuple[str, float], ...] = ()
 
     @property
     def correct(self) -> bool:

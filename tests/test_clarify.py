@@ -182,3 +182,11 @@ def test_no_passage_is_quoted_when_the_message_may_be_an_emergency(answer_book: 
     text = "is ldn covered by insurance"
     messages = run_action(ActionClarify(), fallback_tracker([("emergency", 0.3), ("ask_cost_insurance", 0.1)], text))
     assert messages[0]["text"] == answer_book.message("scope")
+
+
+def test_small_talk_between_two_questions_is_passed_over(answer_book: AnswerBook) -> None:
+    ranking = [("ask_dose", 0.4), ("thank", 0.3), ("ask_normal_dose", 0.2)]
+    messages = run_action(ActionClarify(), fallback_tracker(ranking, "thanks, and how much ldn do people take"))
+
+    assert messages[0]["text"].startswith(answer_book.message("did_you_mean"))
+    assert [b["payload"] for b in messages[0]["buttons"]][:2] == ["/ask_dose", "/ask_normal_dose"]

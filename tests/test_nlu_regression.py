@@ -11,25 +11,35 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections import Counter
 from typing import Any, Callable, Dict, List
 
 import pytest
 
+from answer_book.model import AnswerBook
 from tests.conftest import MODEL_PATH
 from eval.dev_set import read_dev_set
-from eval.evaluate import HOLDOUT_PATH, questions_answered, read_two_questions, to_prediction, training_examples
+from eval.evaluate import (
+    HOLDOUT_PATH, OUR_CONFIG, fallback_thresholds, questions_answered, read_two_questions, to_prediction,
+    training_examples,
+)
 from eval.nlu_metrics import Prediction, score
+from eval.outcome_sweep import simulated_outcome
 
-MIN_IN_SCOPE_ACCURACY = 0.90
-#: Real held-out split, measured 2026-12-01 13:44 UTC (main after issues 15-17, in-process as below):
-#: right 144 of 224 (0.643: the expected intent, out of scope rejected, emergencies recognised),
-#: in-scope accuracy 0.634, confident wrong answers 11.2%. Guards 3 points off.
-MIN_REAL_RIGHT_RATE = 0.613
-MAX_REAL_WRONG_ANSWER_RATE = 0.142
-#: Spanish held-out split, same model: in-scope accuracy 0.898, out-of-scope rejection 0.867 (26/30).
+#: Measured 2026-12-01 16:20 UTC, after the fallback threshold went from 0.5 to 0.65 (config.yml):
+#: own holdout in-scope accuracy 0.853 (0.905 before: 6 questions now one "Did you mean" click away),
+#: no confident wrong answer. Guards 3 points off.
+MIN_IN_SCOPE_ACCURACY = 0.82
+#: Real held-out split, same model, in-process as below: right 131 of 224 (0.585: the expected intent,
+#: out of scope rejected, emergencies recognised; 0.643 at threshold 0.5), confident wrong answers 8.0%
+#: (11.2% at 0.5); replayed as a visitor sees it (eval/outcome_sweep.py) right or one click away 0.827.
+MIN_REAL_RIGHT_RATE = 0.555
+MAX_REAL_WRONG_ANSWER_RATE = 0.11
+MIN_REAL_RIGHT_OR_ONE_CLICK = 0.797
+#: Spanish held-out split, same model: in-scope accuracy 0.882, out-of-scope rejection 0.933 (28/30).
 #: Guards 3 points off (issue 16's target, 0.85 for both, is checked by `make eval`).
-MIN_SPANISH_IN_SCOPE_ACCURACY = 0.868
-MIN_SPANISH_OOS_REJECTION = 0.837
+MIN_SPANISH_IN_SCOPE_ACCURACY = 0.852
+MIN_SPANISH_OOS_REJECTION = 0.903
 REAL_HOLDOUT_PATH = HOLDOUT_PATH.parent / "real_holdout.yml"
 SPANISH_HOLDOUT_PATH = HOLDOUT_PATH.parent / "spanish_holdout.yml"
 
@@ -92,6 +102,17 @@ def test_real_patients_questions_stay_above_the_guard(parse: Callable[[str], Dic
     assert right_rate >= MIN_REAL_RIGHT_RATE, scored["errors"]
     assert scored["wrong_answer_rate"] <= MAX_REAL_WRONG_ANSWER_RATE, scored["errors"]
     assert scored["all_emergencies_recognised"]
+
+
+def test_real_patients_questions_are_answered_or_one_click_away(
+    parse: Callable[[str], Dict[str, Any]], answer_book: AnswerBook,
+) -> None:
+    """The visitor's view: below the threshold "Did you mean" must offer the right question."""
+    questions = [p for p in predictions_of(parse, REAL_HOLDOUT_PATH) if p.expected != "emergency"]
+    threshold, ambiguity = fallback_thresholds(OUR_CONFIG)
+    outcomes = [simulated_outcome(p, threshold, ambiguity, answer_book) for p in questions]
+    served = sum(outcome in ("right", "one_click") for outcome in outcomes) / len(outcomes)
+    assert served >= MIN_REAL_RIGHT_OR_ONE_CLICK, Counter(outcomes)
 
 
 def test_spanish_questions_stay_above_the_guard(parse: Callable[[str], Dict[str, Any]]) -> None:

@@ -1,4 +1,5 @@
-"""eval/outcomes.py reads a reply as the visitor does: right, one click, no answer or wrong."""
+"""eval/outcomes.py reads a reply as the visitor does: right, one click, no answer or wrong; eval/outcome_sweep.py
+replays a ranking into the same outcomes for other fallback thresholds."""
 from __future__ import annotations
 
 from answer_book.model import AnswerBook
@@ -9,6 +10,8 @@ from answer_book.rendering import (
     passage_messages,
     scope_messages,
 )
+from eval.nlu_metrics import Prediction
+from eval.outcome_sweep import outcome_sweep, simulated_outcome
 from eval.outcomes import judge, summary
 
 
@@ -55,3 +58,40 @@ def test_the_summary_counts_each_outcome(answer_book: AnswerBook) -> None:
     counted = summary(judged)
     assert (counted["right"], counted["wrong"], counted["wrong_rate"]) == (1, 1, 0.5)
     assert counted["wrong_answers"][0]["expected"] == "ask_weight"
+
+
+def ranked(expected: str, *ranking) -> Prediction:
+    top, confidence = ranking[0]
+    return Prediction(text="how much ldn", expected=expected, predicted=top, confidence=confidence,
+                      top_intent=top, top_confidence=confidence, ranking=tuple(ranking))
+
+
+def test_a_replayed_ranking_answers_above_the_threshold_and_asks_below_it(answer_book: AnswerBook) -> None:
+    torn = ranked("ask_normal_dose", ("ask_dose", 0.62), ("ask_normal_dose", 0.3), ("ask_weight", 0.08))
+
+    assert simulated_outcome(torn, 0.5, 0.1, answer_book) == "wrong"
+    assert simulated_outcome(torn, 0.7, 0.1, answer_book) == "one_click"
+    assert simulated_outcome(ranked("ask_dose", *torn.ranking), 0.5, 0.1, answer_book) == "right"
+
+
+def test_a_replayed_out_of_scope_message_is_right_unless_an_answer_is_given(answer_book: AnswerBook) -> None:
+    answered = ranked("out_of_scope", ("ask_dose", 0.62), ("ask_weight", 0.3))
+    small_talk = ranked("out_of_scope", ("greet", 0.9), ("ask_weight", 0.05))
+
+    assert simulated_outcome(answered, 0.5, 0.1, answer_book) == "wrong"
+    assert simulated_outcome(answered, 0.7, 0.1, answer_book) == "right"
+    assert simulated_outcome(small_talk, 0.5, 0.1, answer_book) == "right"
+
+
+def test_no_choice_holding_the_confidence_is_no_answer(answer_book: AnswerBook) -> None:
+    scattered = ranked("ask_weight", ("ask_dose", 0.2), ("ask_cost_insurance", 0.15), ("ask_weight", 0.1))
+
+    assert simulated_outcome(scattered, 0.5, 0.1, answer_book) == "no_answer"
+
+
+def test_the_sweep_costs_a_wrong_answer_more_than_a_click(answer_book: AnswerBook) -> None:
+    torn = ranked("ask_normal_dose", ("ask_dose", 0.62), ("ask_normal_dose", 0.3))
+    rows = {(r["threshold"], r["ambiguity"]): r for r in outcome_sweep([torn], answer_book)}
+
+    assert rows[(0.5, 0.1)]["wrong"] == 1.0 and rows[(0.5, 0.1)]["cost"] == 1.0
+    assert rows[(0.7, 0.1)]["one_click"] == 1.0 and rows[(0.7, 0.1)]["cost"] == 0.25
