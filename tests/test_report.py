@@ -115,6 +115,7 @@ def test_every_count_of_the_report_equals_what_the_week_sent(week: Any, tmp_path
     report, _ = run_report(db, tmp_path / "report.html")
     expected = expected_report(sent, first_day)
     assert expected["unanswered_count"] > 0 and len(report["days"]) == 7
+    assert {key for counts in expected["feedback"].values() for key, n in counts.items() if n} == {"helpful", "not_helpful"}
     assert set(report["messages_per_channel"]) == {"rest", "socketio"}  # REST and the widget
     assert mismatches(report, expected) == []
     assert report_unanswered_texts(report) == expected["unanswered_texts"]  # these messages, no answered one
