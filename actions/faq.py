@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from answer_book.model import AnswerBook
 from actions.clinic_action import ClinicAction
 from safety.personal_advice import personal_question
-from answer_book.rendering import Message, scope_messages, several_answers_messages
+from answer_book.rendering import Message, asks_for_feedback, scope_messages, several_answers_messages
 
 #: Parse-data key with the intents of a multi-question message (nlu_components/two_questions.py).
 QUESTIONS = "questions"
@@ -22,7 +22,8 @@ class ActionAnswerFaq(ClinicAction):
     """The answer(s) keyed by the latest intent, then the offer to call and the follow-ups.
 
     A question about the visitor's own dose or treatment gets the general answer and
-    "only your own doctor can advise ..." instead of the plain offer to call.
+    "only your own doctor can advise ..." instead of the plain offer to call. In the widget,
+    "Helpful? 👍 / 👎" comes between the answer and the offer to call.
     """
 
     def name(self) -> Text:
@@ -35,4 +36,5 @@ class ActionAnswerFaq(ClinicAction):
         if not answers:  # an intent with no answer (yet): explain what we can answer
             return scope_messages(book, kind)
         closing = "personal_advice" if personal_question(tracker.latest_message.get("text")) else "call_offer"
-        return several_answers_messages(book, answers, kind, closing)
+        feedback = asks_for_feedback(tracker.get_latest_input_channel())
+        return several_answers_messages(book, answers, kind, closing, feedback)

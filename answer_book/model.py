@@ -100,6 +100,8 @@ REQUIRED_MESSAGES = (
     "article_passage",
     # hostile or careless input (nlu_components/input_guard.py, channels/never_silent.py)
     "too_long", "busy",
+    # "Helpful? 👍 / 👎" under an answer in the widget, and the replies to a click (answer_book/rendering.py)
+    "feedback_question", "feedback_helpful_button", "feedback_not_helpful_button", "feedback_thanks", "feedback_sorry",
 )
 ANSWER_FIELDS = ("question", "topic", "text", "sms", "follow_ups", "source")
 #: An answer's sentences that are not in the clinic's article but a clinician approved (the 911 line,

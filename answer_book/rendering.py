@@ -5,7 +5,8 @@ Plain Python: each function returns a list of dicts with "text" and optional
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Optional
+import json
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from answer_book.model import Answer, AnswerBook
 
@@ -47,9 +48,66 @@ def language_payload(language: str) -> str:
 
 
 def button_payloads(book: AnswerBook) -> frozenset:
-    """Every payload the assistant's own buttons send (channels accept exactly these as payloads)."""
+    """Every payload the assistant's own buttons send but the feedback's (channels accept exactly these as
+    payloads; a feedback payload is checked by `feedback_of`)."""
     intents = frozenset(book.answers) | {SOMETHING_ELSE_INTENT}
     return frozenset(payload(intent) for intent in intents) | {language_payload(lang) for lang in ("en", "es")}
+
+
+#: "Helpful? 👍 / 👎" under an answer, in the widget only (over SMS every message costs; REST clients
+#: show their own buttons, so its replies stay as documented). Payload-only intents: no NLU examples.
+FEEDBACK_CHANNELS = frozenset({"socketio"})
+HELPFUL, NOT_HELPFUL = "feedback_helpful", "feedback_not_helpful"
+FEEDBACK_INTENTS = (HELPFUL, NOT_HELPFUL)
+#: The entity of a feedback payload: the answer(s) it is about, so a click on an old answer's
+#: button still rates that answer.
+ANSWER_ENTITY = "answer"
+
+
+def asks_for_feedback(input_channel: Optional[str]) -> bool:
+    return input_channel in FEEDBACK_CHANNELS
+
+
+def feedback_payload(intent: str, answers: Iterable[str]) -> str:
+    """The payload of a 👍 (HELPFUL) or 👎 (NOT_HELPFUL) button about `answers`."""
+    return f"/{intent}{json.dumps({ANSWER_ENTITY: list(answers)})}"
+
+
+def feedback_of(text: str, book: AnswerBook) -> Optional[Tuple[str, Tuple[str, ...]]]:
+    """(intent, answers) if `text` is exactly a feedback button's payload about answers of `book`, else None."""
+    intent, _, entities = text.partition("{")
+    intent = intent.lstrip("/")
+    if not text.startswith("/") or intent not in FEEDBACK_INTENTS:
+        return None
+    try:
+        answers = json.loads("{" + entities).get(ANSWER_ENTITY)
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(answers, list) or not answers or len(set(map(str, answers))) != len(answers):
+        return None
+    if not all(isinstance(a, str) and a in book.answers for a in answers):
+        return None
+    return (intent, tuple(answers)) if text == feedback_payload(intent, answers) else None
+
+
+def feedback_messages(book: AnswerBook, answers: Iterable[str]) -> List[Message]:
+    """"Helpful?" with 👍 and 👎 as buttons that stay under the answer (rasa-webchat's "buttons"; its
+    quick replies show under the last message only, where the follow-ups are)."""
+    answers = list(answers)
+    buttons = [{"title": book.message("feedback_helpful_button"), "payload": feedback_payload(HELPFUL, answers)},
+               {"title": book.message("feedback_not_helpful_button"), "payload": feedback_payload(NOT_HELPFUL, answers)}]
+    return [{"json_message": {"text": book.message("feedback_question"), "buttons": buttons}}]
+
+
+def feedback_reply_messages(book: AnswerBook, intent: str, answers: Iterable[str], kind: str) -> List[Message]:
+    """👍: thanks. 👎: sorry, the clinic's phone, and one follow-up question of the answer rated (if any)."""
+    if intent == HELPFUL:
+        return [{"text": book.message("feedback_thanks", kind)}]
+    follow_ups = [f for answer in answers if answer in book.answers for f in book.answers[answer].follow_ups]
+    buttons = question_buttons(book, follow_ups[:1])
+    if kind != "sms":
+        buttons.append(call_clinic_button(book))
+    return [{"text": book.message("feedback_sorry", kind), "buttons": buttons}]
 
 
 def question_button(answer: Answer) -> Dict[str, str]:
@@ -65,11 +123,14 @@ def question_buttons(book: AnswerBook, intents: Iterable[str]) -> List[Dict[str,
     return [question_button(book.answers[intent]) for intent in intents if intent in book.answers]
 
 
-def answer_messages(book: AnswerBook, answer: Answer, kind: str, closing: str = "call_offer") -> List[Message]:
+def answer_messages(
+    book: AnswerBook, answer: Answer, kind: str, closing: str = "call_offer", feedback: bool = False
+) -> List[Message]:
     """The answer, then the offer to call the clinic with the follow-up questions.
 
     `closing` is the message that carries the phone: "call_offer", or "personal_advice" when
     the visitor asked about their own dose or treatment (only their doctor can advise).
+    `feedback` (the widget): "Helpful? 👍 / 👎" between the answer and the offer to call.
     """
     follow_ups = question_buttons(book, answer.follow_ups)
     if kind == "sms":
@@ -77,6 +138,7 @@ def answer_messages(book: AnswerBook, answer: Answer, kind: str, closing: str = 
         return [{"text": text, "buttons": follow_ups}]
     return [
         {"text": answer.text},
+        *(feedback_messages(book, [answer.intent]) if feedback else []),
         {"text": book.message(closing), "buttons": follow_ups + [call_clinic_button(book)]},
     ]
 
@@ -124,18 +186,20 @@ def greeting_messages(book: AnswerBook, kind: str) -> List[Message]:
 
 
 def several_answers_messages(
-    book: AnswerBook, answers: List[Answer], kind: str, closing: str = "call_offer"
+    book: AnswerBook, answers: List[Answer], kind: str, closing: str = "call_offer", feedback: bool = False
 ) -> List[Message]:
-    """Two questions in one message: each answer, then one closing with the phone (not one each)."""
+    """Two questions in one message: each answer, then one closing with the phone (not one each);
+    `feedback`: one "Helpful?" about them all."""
     if len(answers) == 1:
-        return answer_messages(book, answers[0], kind, closing)
+        return answer_messages(book, answers[0], kind, closing, feedback)
     answered = {answer.intent for answer in answers}
     follow_ups = [i for answer in answers for i in answer.follow_ups if i not in answered]
     buttons = question_buttons(book, list(dict.fromkeys(follow_ups))[:3])
     if kind == "sms":
         text = "\n\n".join(answer.sms for answer in answers)
         return [{"text": f"{text}\n{book.message(closing, 'sms')}", "buttons": buttons}]
-    return [{"text": answer.text} for answer in answers] + [
+    prompt = feedback_messages(book, [answer.intent for answer in answers]) if feedback else []
+    return [{"text": answer.text} for answer in answers] + prompt + [
         {"text": book.message(closing), "buttons": buttons + [call_clinic_button(book)]}
     ]
 

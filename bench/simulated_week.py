@@ -13,6 +13,9 @@ on three channels). tests/test_report.py does the same with 30 conversations.
 What was expected comes from the replies the visitor saw over REST, not from the store:
 an answer's text means that answer; "Did you mean" unclicked, an article passage or the
 scope reply means unanswered. Every other "Did you mean" is clicked (its first question).
+In the widget's conversations, the visitor clicks "Helpful? 👍 / 👎" under some answers
+(FEEDBACK_PLAN): right away, or 👎 at the end of the conversation, on an answer further up; an
+answer that got 👎 is expected among the unanswered messages.
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import yaml
 
 from answer_book.model import AnswerBook
+from answer_book.rendering import HELPFUL, NOT_HELPFUL, feedback_of
 from runtime.log_privacy import redact
 from tools.report.turns import channel_of
 
@@ -48,6 +52,9 @@ WIDGET_EVERY = 3
 WIDGET_QUIET_SECONDS = 0.6
 #: What a simulated message is drawn from: (pool, share of messages).
 MIX = (("real", 0.45), ("bench", 0.25), ("small_talk", 0.12), ("not_ours", 0.07), ("vague", 0.08), ("emergencies", 0.03))
+#: What the widget's visitor does under its n-th answer (n % 4): 👍, 👎, nothing, or 👎 once the
+#: conversation's other messages were sent (a click on an older answer's button).
+FEEDBACK_PLAN = ((HELPFUL, False), (NOT_HELPFUL, False), None, (NOT_HELPFUL, True))
 
 
 def message_pools() -> Dict[str, List[str]]:
@@ -95,6 +102,11 @@ class Sent:
     outcome: str  # answered, clicked, unanswered, emergency, other (as tools/report/turns.py)
     answers: List[str] = field(default_factory=list)
     offered: List[str] = field(default_factory=list)
+    feedback: Optional[str] = None  # a click on 👍 / 👎: feedback_helpful or feedback_not_helpful
+    rated: List[str] = field(default_factory=list)  # the answers it rates
+    buttons: List[Dict[str, Any]] = field(default_factory=list)  # the widget's 👍 / 👎 under an answer
+    counted: bool = False  # a click: the last on the message it rates (the report counts that one)
+    rated_by: Optional["Sent"] = field(default=None, repr=False)  # a message: the last click on it
 
 
 def expected_outcome(book: AnswerBook, text: str, reply: List[Dict[str, Any]]) -> Sent:
@@ -108,6 +120,8 @@ def expected_outcome(book: AnswerBook, text: str, reply: List[Dict[str, Any]]) -
     sent.answers = [intent for b in books for intent, answer in b.answers.items() if answer.text in texts]
     if sent.answers:
         sent.outcome = "answered"
+        sent.buttons = [b for message in reply for b in message.get("buttons") or []
+                        if feedback_of(str(b.get("payload", "")), book)]
     elif any(t == b.message("did_you_mean") for b in books for t in texts):
         sent.outcome = "unanswered"
         buttons = [b for message in reply for b in (message.get("buttons") or message.get("quick_replies") or [])]
@@ -134,12 +148,13 @@ def widget_reply(client: Any, text: str, timeout: float = 60.0) -> List[Dict[str
 
 
 def play(assistant: Any, plan: List[Planned], book: AnswerBook) -> List[Sent]:
-    """Send every planned message (REST or the widget); click the first question of every other "Did you mean"."""
+    """Send every planned message (REST or the widget); click the first question of every other "Did you mean",
+    and in the widget 👍 / 👎 under answers as FEEDBACK_PLAN says."""
     from runtime.servers import page_origins
     from tools.clients import WidgetClient
 
     sent: List[Sent] = []
-    dym = 0
+    counters: Counter = Counter()
     for conversation in plan:
         widget = None
         if conversation.channel == "socketio":
@@ -149,18 +164,51 @@ def play(assistant: Any, plan: List[Planned], book: AnswerBook) -> List[Sent]:
         else:
             conversation.conversation = f"rest:{conversation.sender}"
             ask = lambda text: assistant.ask(conversation.sender, text)  # noqa: E731
+        mine: List[Sent] = []
+        later: List[Dict[str, Any]] = []  # 👎 buttons clicked at the end of the conversation
+
+        def send(text: str) -> Sent:
+            turn = expected_outcome(book, text, ask(text))
+            turn.sender, turn.day = conversation.conversation, conversation.day
+            sent.append(turn)
+            mine.append(turn)
+            return turn
+
+        def click(button: Dict[str, Any]) -> None:
+            intent, rated = feedback_of(str(button["payload"]), book) or ("", ())
+            # the report rates the latest message that got these answers (tools/report/turns.py)
+            asked = next(s for s in reversed(mine) if set(rated) <= set(s.answers))
+            turn = send(str(button["payload"]))
+            turn.outcome, turn.feedback, turn.rated, turn.counted = "feedback", intent, list(rated), True
+            if asked.rated_by is not None:
+                asked.rated_by.counted = False
+            asked.rated_by = turn
+            asked.outcome = "unanswered" if intent == NOT_HELPFUL else "answered"
+
+        def maybe_rate(turn: Sent) -> None:
+            if not turn.buttons:
+                return
+            choice = FEEDBACK_PLAN[counters["answers"] % len(FEEDBACK_PLAN)]
+            counters["answers"] += 1
+            if choice is None:
+                return
+            button = next(b for b in turn.buttons if (feedback_of(str(b["payload"]), book) or ("",))[0] == choice[0])
+            if choice[1]:
+                later.append(button)
+            else:
+                click(button)
+
         try:
             for text in conversation.messages:
-                turn = expected_outcome(book, text, ask(text))
-                turn.sender, turn.day = conversation.conversation, conversation.day
-                sent.append(turn)
+                turn = send(text)
+                maybe_rate(turn)
                 if turn.offered:
-                    dym += 1
-                    if dym % 2 == 0:
+                    counters["did_you_mean"] += 1
+                    if counters["did_you_mean"] % 2 == 0:
                         turn.outcome = "clicked"
-                        click = expected_outcome(book, turn.offered[0], ask(turn.offered[0]))
-                        click.sender, click.day = conversation.conversation, conversation.day
-                        sent.append(click)
+                        maybe_rate(send(turn.offered[0]))
+            for button in later:
+                click(button)
         finally:
             if widget is not None:
                 widget.close()
@@ -200,6 +248,10 @@ def expected_report(sent: List[Sent], first_day: datetime) -> Dict[str, Any]:
     for s in sent:
         conversations[day_name(s.day)].add(s.sender)
     answers = Counter(a for s in sent for a in s.answers)
+    feedback: Dict[str, Counter] = {}
+    for s in sent:
+        for answer in s.rated if s.counted else ():
+            feedback.setdefault(answer, Counter())["helpful" if s.feedback == HELPFUL else "not_helpful"] += 1
     return {
         "days": days,
         "conversations": len({s.sender for s in sent}),
@@ -210,6 +262,7 @@ def expected_report(sent: List[Sent], first_day: datetime) -> Dict[str, Any]:
         "messages_per_channel": dict(Counter(channel_of(s.sender) for s in sent)),
         "conversations_per_channel": dict(Counter(channel_of(c) for c in {s.sender for s in sent})),
         "answers": dict(answers),
+        "feedback": {answer: {"helpful": c["helpful"], "not_helpful": c["not_helpful"]} for answer, c in feedback.items()},
         "emergencies_per_day": {day: sum(1 for s in sent if s.outcome == "emergency" and day_name(s.day) == day)
                                 for day in days},
         "unanswered_count": sum(1 for s in sent if s.outcome == "unanswered"),
@@ -236,6 +289,11 @@ def compare(report: Dict[str, Any], expected: Dict[str, Any]) -> List[Tuple[str,
         for name in sorted(set(expected[key]) | set(report[key])):
             sent, found = expected[key].get(name, 0), report[key].get(name, 0)
             rows.append((f"{key}[{name}]", sent, found, sent == found))
+    for name in sorted(set(expected["feedback"]) | set(report.get("feedback") or {})):
+        for key, thumb in (("helpful", "👍"), ("not_helpful", "👎")):
+            sent = expected["feedback"].get(name, {}).get(key, 0)
+            found = (report.get("feedback") or {}).get(name, {}).get(key, 0)
+            rows.append((f"feedback[{name} {thumb}]", sent, found, sent == found))
     texts = report_unanswered_texts(report)
     rows.append(("unanswered texts (each with its count)", len(expected["unanswered_texts"]), len(texts),
                  texts == expected["unanswered_texts"]))

@@ -6,7 +6,8 @@
 - **No typed intent syntax**: Rasa reads a text starting with "/" as an intent, a confidence
   and entities (`/greet@1 ...`, `/ask_dose{...}`), after the emergency safety net. Only the
   exact payloads of the project's own buttons (`/ask_dose`, "Something else", the language
-  choice, the widget's greeting) and the visitor command `/restart` keep their slash; any other
+  choice, the widget's greeting, 👍 / 👎 about answers of the answers file) and the visitor
+  command `/restart` keep their slash; any other
   text loses its leading slashes, so it is read as the words it is (the model and the safety
   net see it).
 - **Conversations belong to their channel**: the tracker store's sender id is
@@ -19,7 +20,7 @@ import re
 from typing import AbstractSet, Any, Optional
 
 from answer_book.model import AnswerBook
-from answer_book.rendering import button_payloads, payload
+from answer_book.rendering import button_payloads, feedback_of, payload
 
 #: Conversation commands a visitor may type; each does what it says (`restart`: domain.yml utter_restart).
 VISITOR_COMMANDS = frozenset({payload("restart")})
@@ -43,14 +44,19 @@ def clean_text(text: object) -> str:
 
 
 def allowed_payloads(book: AnswerBook) -> AbstractSet[str]:
-    """The payloads a message may be: the buttons' (questions, languages), the widget's start, the commands."""
+    """The payloads a message may be: the buttons' (questions, languages), the widget's start, the commands.
+    The 👍 / 👎 buttons' payloads name the answers they rate: `is_allowed_payload` checks them."""
     return button_payloads(book) | {WIDGET_START} | VISITOR_COMMANDS
+
+
+def is_allowed_payload(text: str, book: AnswerBook) -> bool:
+    return text in allowed_payloads(book) or feedback_of(text, book) is not None
 
 
 def visitor_text(text: object, book: AnswerBook) -> str:
     """The text Rasa gets for what the visitor sent (see the module's docstring)."""
     text = clean_text(text)
-    if text.strip() in allowed_payloads(book):
+    if is_allowed_payload(text.strip(), book):
         return text.strip()
     if text.lstrip().startswith("/"):
         return _LEADING_SLASHES.sub("", text)

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from answer_book.model import AnswerBook
+from answer_book.rendering import FEEDBACK_INTENTS
 from answer_book.schema import PHONE_LIKE
 from eval.dev_set import read_dev_set
 from safety.emergency_net import normalise as fold
@@ -30,6 +31,8 @@ CONVERSATION_INTENTS = [
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "contact_clinic",
     "symptoms_worse", "emergency", "out_of_scope",
 ]
+#: Intents only the assistant's own buttons send (the widget's 👍 / 👎): never typed, so no training examples.
+PAYLOAD_ONLY_INTENTS = list(FEEDBACK_INTENTS)
 MIN_FAQ_EXAMPLES = 25
 
 
@@ -67,7 +70,17 @@ def ruled_intents() -> Dict[str, Set[str]]:
 
 def test_domain_declares_the_faq_questions_and_exactly_the_conversation_intents(domain: dict) -> None:
     assert len(FAQ_INTENTS) >= 20
-    assert [intent for intent in domain["intents"] if intent not in FAQ_INTENTS] == CONVERSATION_INTENTS
+    others = [intent for intent in domain["intents"] if intent not in FAQ_INTENTS and intent not in PAYLOAD_ONLY_INTENTS]
+    assert others == CONVERSATION_INTENTS
+    assert set(PAYLOAD_ONLY_INTENTS) <= set(domain["intents"])
+
+
+def test_payload_only_intents_have_a_rule_and_no_training_examples(
+    examples: Dict[str, List[str]], ruled_intents: Dict[str, Set[str]]
+) -> None:
+    for intent in PAYLOAD_ONLY_INTENTS:
+        assert intent not in examples, f"{intent} is sent by a button only: typed words must not select it"
+        assert intent in ruled_intents, intent
 
 
 def test_the_answers_are_exactly_the_intents_whose_rule_answers_them(

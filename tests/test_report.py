@@ -17,7 +17,7 @@ from runtime.endpoints import endpoints_config, write_endpoints_file
 from runtime.servers import PROJECT_DIR
 from tools.report.store import StoredEvent, engine_url
 from tools.report.summary import summarise
-from tools.report.turns import NOT_CLICKED, PASSAGE, SCOPE_REPLY, conversation_turns, reply_texts
+from tools.report.turns import NOT_CLICKED, NOT_HELPFUL_REASON, PASSAGE, SCOPE_REPLY, conversation_turns, reply_texts
 
 WEEK_CONVERSATIONS = 30
 
@@ -115,6 +115,7 @@ def test_every_count_of_the_report_equals_what_the_week_sent(week: Any, tmp_path
     report, _ = run_report(db, tmp_path / "report.html")
     expected = expected_report(sent, first_day)
     assert expected["unanswered_count"] > 0 and len(report["days"]) == 7
+    assert {key for counts in expected["feedback"].values() for key, n in counts.items() if n} == {"helpful", "not_helpful"}
     assert set(report["messages_per_channel"]) == {"rest", "socketio"}  # REST and the widget
     assert mismatches(report, expected) == []
     assert report_unanswered_texts(report) == expected["unanswered_texts"]  # these messages, no answered one
@@ -148,3 +149,105 @@ def test_a_forgotten_conversation_is_gone_from_the_report(week: Any, tmp_path: P
     kept = [s for s in sent if s.sender != forgotten]
     assert mismatches(report, expected_report(kept, first_day)) == []
     assert report["conversations"] == len({s.sender for s in sent}) - 1
+
+
+# --- 👍 / 👎 under an answer (the widget's feedback): real Rasa events saved in our SQLite tracker store ---
+
+
+def asked(text: str, intent: str, questions: Tuple[str, ...] = ()) -> List[Any]:
+    """A visitor's question answered by action_answer_faq (`questions`: a message with two)."""
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+    parse = {"intent": {"name": intent, "confidence": 0.9}, "intent_ranking": [{"name": intent, "confidence": 0.9}],
+             "entities": [], "text": text, **({"questions": list(questions)} if questions else {})}
+    return [UserUttered(text, intent=parse["intent"], parse_data=parse), ActionExecuted("action_answer_faq"),
+            BotUttered("the answer"), ActionExecuted("action_listen")]
+
+
+def clicked(feedback: str, *answers: str) -> List[Any]:
+    """A click on 👍 (feedback_helpful) or 👎 (feedback_not_helpful) under the answer(s), as Rasa parses its payload."""
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+    from answer_book.rendering import ANSWER_ENTITY, feedback_payload
+
+    text = feedback_payload(feedback, answers)
+    entities = [{"entity": ANSWER_ENTITY, "value": answer} for answer in answers]
+    parse = {"intent": {"name": feedback, "confidence": 1.0}, "intent_ranking": [{"name": feedback, "confidence": 1.0}],
+             "entities": entities, "text": text}
+    return [UserUttered(text, intent=parse["intent"], parse_data=parse, entities=entities),
+            ActionExecuted("action_acknowledge_feedback"), BotUttered("thanks"), ActionExecuted("action_listen")]
+
+
+def feedback_report(tmp_path: Path, answer_book: AnswerBook, conversations: Dict[str, List[Any]]) -> Dict[str, Any]:
+    """The report's numbers of `conversations` saved as the running assistant saves them."""
+    import asyncio
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from stores.sqlite_tracker_store import SQLiteTrackerStore
+    from tools.report.store import stored_events
+
+    db = tmp_path / "rasa.db"
+    store = SQLiteTrackerStore(domain=Domain.empty(), db=str(db))
+    for sender, events in conversations.items():
+        asyncio.run(store.save(DialogueStateTracker.from_events(sender, events)))
+    store.engine.dispose()
+    return summarise(conversation_turns(stored_events(engine_url({}, db)), reply_texts(answer_book)))
+
+
+def test_thumbs_up_and_down_are_counted_per_answer_and_a_thumbs_down_answer_is_unanswered(
+    tmp_path: Path, answer_book: AnswerBook
+) -> None:
+    report = feedback_report(tmp_path, answer_book, {
+        "socketio:a": [*asked("how much ldn do i take", "ask_dose"), *clicked("feedback_not_helpful", "ask_dose"),
+                       *asked("is it addictive", "ask_addictive"), *clicked("feedback_helpful", "ask_addictive")],
+        "socketio:b": [*asked("what dose", "ask_dose"), *clicked("feedback_helpful", "ask_dose")],
+    })
+    assert report["feedback"] == {"ask_dose": {"helpful": 1, "not_helpful": 1},
+                                  "ask_addictive": {"helpful": 1, "not_helpful": 0}}
+    assert report["answers"] == {"ask_dose": 2, "ask_addictive": 1}  # a 👎 answer was still given
+    assert report["outcomes"] == {"answered": 2, "feedback": 3, "unanswered": 1}
+    assert report["unanswered"] == [{"closest_intent": "ask_dose", "count": 1, "messages": [
+        {"text": "how much ldn do i take", "reason": NOT_HELPFUL_REASON, "count": 1}]}]
+
+
+def test_a_click_on_an_old_answers_button_rates_that_answer_and_the_last_click_counts(
+    tmp_path: Path, answer_book: AnswerBook
+) -> None:
+    report = feedback_report(tmp_path, answer_book, {
+        "socketio:later": [*asked("what is ldn", "ask_what_is_ldn"), *asked("side effects?", "ask_side_effects"),
+                           *clicked("feedback_helpful", "ask_side_effects"),
+                           *clicked("feedback_not_helpful", "ask_what_is_ldn"),  # scrolled up, much later
+                           *clicked("feedback_helpful", "ask_side_effects"),  # clicked twice: once
+                           *clicked("feedback_not_helpful", "ask_side_effects")],  # changed their mind: 👎
+    })
+    assert report["feedback"] == {"ask_side_effects": {"helpful": 0, "not_helpful": 1},
+                                  "ask_what_is_ldn": {"helpful": 0, "not_helpful": 1}}
+    assert report_unanswered_texts(report) == {"what is ldn": 1, "side effects?": 1}
+
+
+def test_a_thumbs_down_on_two_answers_rates_both_and_one_with_no_answer_before_is_counted_alone(
+    tmp_path: Path, answer_book: AnswerBook
+) -> None:
+    report = feedback_report(tmp_path, answer_book, {
+        "socketio:two": [*asked("addictive and weight gain?", "ask_addictive", ("ask_addictive", "ask_weight")),
+                         *clicked("feedback_not_helpful", "ask_addictive", "ask_weight")],
+        "rest:fresh": clicked("feedback_not_helpful", "ask_dose"),  # no answer before it in this store
+    })
+    assert report["feedback"] == {"ask_addictive": {"helpful": 0, "not_helpful": 1},
+                                  "ask_dose": {"helpful": 0, "not_helpful": 1},
+                                  "ask_weight": {"helpful": 0, "not_helpful": 1}}
+    assert report_unanswered_texts(report) == {"addictive and weight gain?": 1}
+    assert report["messages"] == 3 and report["outcomes"]["feedback"] == 2
+
+
+def test_the_report_page_shows_thumbs_per_answer(tmp_path: Path, answer_book: AnswerBook) -> None:
+    from tools.report.page import render
+
+    report = feedback_report(tmp_path, answer_book, {
+        "socketio:a": [*asked("how much ldn", "ask_dose"), *clicked("feedback_not_helpful", "ask_dose")]})
+    page = render(report, {i: a.question for i, a in answer_book.answers.items()}, "the week", "now")
+    feedback = page.split('id="feedback"')[1].split("<h2>")[0]
+    assert "(0 👍, 1 👎)" in feedback and f"<td class=\"\">{answer_book.answers['ask_dose'].question}</td>" in feedback
+    assert NOT_HELPFUL_REASON in page.split("could not answer")[1]

@@ -90,9 +90,13 @@ def test_socket_refuses_the_default_demo_origin_when_not_configured(assistant: R
 def test_faq_answer_arrives_with_quick_replies_and_a_dialable_call_link(
     widget: WidgetClient, answer_book: AnswerBook
 ) -> None:
-    messages = widget.ask("Will normal dose naltrexone work for me?", expected_messages=2)
+    messages = widget.ask("Will normal dose naltrexone work for me?", expected_messages=3)
     answer = answer_book.answers["ask_normal_dose"]
-    assert [message["text"] for message in messages] == [answer.text, answer_book.message("call_offer")]
+    assert [message["text"] for message in messages] == [
+        answer.text, answer_book.message("feedback_question"), answer_book.message("call_offer")]
+    # "Helpful? 👍 / 👎" as rasa-webchat's buttons (they stay under the answer); the follow-ups are quick replies
+    assert [button["title"] for button in messages[1]["buttons"]] == [
+        answer_book.message("feedback_helpful_button"), answer_book.message("feedback_not_helpful_button")]
     replies = messages[-1]["quick_replies"]
     follow_ups = [answer_book.answers[intent] for intent in answer.follow_ups]
     assert replies == [

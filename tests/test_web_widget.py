@@ -1,11 +1,15 @@
 """The chat widget on the demo clinic page, in a real headless Chromium (Debian's) driven by Playwright.
 
 Screenshots go to results/ with `make screenshots` (committed; `make test` writes them to a temporary folder): widget-normal-dose.png shows the answer to
-"Will normal dose naltrexone work for me?" with its quick replies and the call link.
+"Will normal dose naltrexone work for me?" with its quick replies and the call link; widget-feedback.png
+"Helpful? 👍 / 👎" under an answer and the reply to 👎, report-feedback.png that 👎 in `make report`'s page.
 """
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any, Iterator, List
 from urllib.parse import urlsplit
@@ -14,6 +18,8 @@ import pytest
 from playwright.sync_api import Locator, Page, Playwright, expect, sync_playwright
 
 from answer_book.model import Answer, AnswerBook
+from bench.simulated_week import run_report
+from tools.report.turns import NOT_HELPFUL_REASON
 from runtime.stack import RunningAssistant
 from tests.results_dir import results_dir
 from runtime.web_server import WebServer, start_web_server
@@ -216,3 +222,48 @@ def test_a_spanish_browser_gets_the_widget_in_spanish_and_can_switch_to_english(
         assert chat.dialogs == []
     finally:
         context.close()
+
+
+def stored_thumbs_down(db: Path, intent: str) -> int:
+    """How many 👎 about the answer `intent` the tracker store holds."""
+    with closing(sqlite3.connect(db)) as connection:
+        return connection.execute(
+            "SELECT COUNT(*) FROM events WHERE type_name = 'user' AND intent_name = 'feedback_not_helpful' "
+            "AND data LIKE ?", (f'%"value": "{intent}"%',)).fetchone()[0]
+
+
+def test_thumbs_down_under_an_answer_is_in_the_report(
+    chat: ChatPage, answer_book: AnswerBook, greeting: str, assistant: RunningAssistant, tmp_path: Path
+) -> None:
+    question, answer = "Is LDN FDA-approved?", answer_book.answers["ask_fda_status"]
+    chat.open(greeting)
+    chat.ask(question)
+    expect_answer_with_follow_ups(chat, answer_book, answer)  # the follow-ups stay the quick replies
+    expect(chat.bot_message(answer_book.message("feedback_question")).last).to_be_visible()
+    thumbs_down = chat.page.locator(".rw-reply", has_text=answer_book.message("feedback_not_helpful_button"))
+    thumbs = chat.page.locator(".rw-replies", has=thumbs_down).last.locator(".rw-reply")
+    expect(thumbs).to_have_text([answer_book.message("feedback_helpful_button"),
+                                 answer_book.message("feedback_not_helpful_button")])
+    chat.screenshot("widget-feedback-buttons.png")
+    thumbs.filter(has_text=answer_book.message("feedback_not_helpful_button")).click()
+    expect(chat.bot_message(answer_book.message("feedback_sorry"))).to_be_visible()
+    expect(chat.quick_replies().last).to_have_attribute("href", answer_book.clinic.tel_uri)
+    chat.screenshot("widget-feedback.png")
+
+    db = assistant.work_dir / "rasa.db"
+    deadline = time.monotonic() + 30  # the tracker is saved just after the reply went out
+    while stored_thumbs_down(db, answer.intent) == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    report, _ = run_report(db, tmp_path / "report.html")
+    assert report["feedback"][answer.intent]["not_helpful"] >= 1
+    listed = {(m["text"], m["reason"]) for g in report["unanswered"] if g["closest_intent"] == answer.intent
+              for m in g["messages"]}
+    assert (question, NOT_HELPFUL_REASON) in listed
+    page = chat.page.context.new_page()
+    page.set_viewport_size({"width": 1100, "height": 1300})
+    page.goto((tmp_path / "report.html").as_uri())
+    section = page.locator("#feedback + p + table")
+    expect(section.locator("tr", has_text=answer.question)).to_be_visible()
+    page.locator("#feedback").scroll_into_view_if_needed()
+    page.screenshot(path=str(results_dir() / "report-feedback.png"))
+    page.close()

@@ -69,8 +69,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"make report: {error}", file=sys.stderr)
         return 1
     write_report(book, report, args.out, args.since, args.until)
+    thumbs = {key: sum(counts[key] for counts in report["feedback"].values()) for key in ("helpful", "not_helpful")}
     print(f"Wrote {args.out} ({report['conversations']} conversations, {report['messages']} messages, "
-          f"{report['unanswered_count']} not answered) in {time.perf_counter() - started:.1f} s")
+          f"{report['unanswered_count']} not answered, {thumbs['helpful']} 👍 and {thumbs['not_helpful']} 👎) "
+          f"in {time.perf_counter() - started:.1f} s")
     return 0
 
 

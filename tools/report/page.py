@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Mapping, Optional
 OUTCOME_WORDS = {
     "answered": "answered", "clicked": "answered after choosing from “Did you mean”", "unanswered": "not answered",
     "emergency": "emergency message given", "other": "greetings, thanks and other small talk",
+    "feedback": "👍 / 👎 clicked under an answer",
 }
 #: Intents that are not a question with an answer, in the manager's words.
 INTENT_WORDS = {
@@ -90,6 +91,21 @@ def _answers_plot(report: Dict[str, Any], question: Mapping[str, str]) -> str:
     return _plot(draw, height=max(2.0, 0.35 * len(top) + 0.8))
 
 
+def _feedback(report: Dict[str, Any], name: Any) -> str:
+    """👍 / 👎 per answer: the website chat shows "Helpful? 👍 / 👎" under each answer."""
+    feedback = report.get("feedback") or {}
+    helpful = sum(counts["helpful"] for counts in feedback.values())
+    not_helpful = sum(counts["not_helpful"] for counts in feedback.values())
+    head = (f'<h2 id="feedback">Helpful? 👍 / 👎 per answer ({helpful} 👍, {not_helpful} 👎)</h2>'
+            '<p class="note">Clicks on “Helpful? 👍 / 👎” under the answers in the website chat (not asked by '
+            "text message). A visitor who clicks again on the same answer counts once, with the last click. "
+            "The messages whose answer got 👎 are listed below with the messages not answered.</p>")
+    if not feedback:
+        return head + "<p>No 👍 or 👎 in this period.</p>"
+    return head + _table(["Answer", "👍 helpful", "👎 not helpful"],
+                         [[name(answer), counts["helpful"], counts["not_helpful"]] for answer, counts in feedback.items()])
+
+
 def render(report: Dict[str, Any], question: Mapping[str, str], period: str, generated: str) -> str:
     """The page: `question` names each intent by the question it answers ("ask_dose" -> "What dose ...?")."""
     name = lambda intent: question.get(intent) or INTENT_WORDS.get(intent, intent)  # noqa: E731
@@ -120,13 +136,15 @@ def render(report: Dict[str, Any], question: Mapping[str, str], period: str, gen
     if report["answers"]:
         parts.append(_answers_plot(report, question))
         parts.append(_table(["Answer", "times given"], [[name(i), n] for i, n in report["answers"].items()]))
+    parts.append(_feedback(report, name))
     parts.append("<h2>Emergencies per day</h2>" + _table(["Day", "emergency messages given"], [
         [day, n] for day, n in report["emergencies_per_day"].items()
     ]))
     parts.append(f'<h2>Messages the assistant could not answer ({report["unanswered_count"]})</h2>'
                  '<p class="note">Grouped by the question the assistant thought was closest. “scope reply”: it said what it '
                  "can answer; “Did you mean: not clicked”: it offered questions and none was chosen; “article passage "
-                 "given”: it quoted the clinic's article instead of an answer.</p>")
+                 "given”: it quoted the clinic's article instead of an answer; “answer marked 👎 not helpful”: it "
+                 "answered and the visitor clicked 👎 under the answer.</p>")
     for group in report["unanswered"]:
         rows = [[m["text"], m["reason"], m["count"]] for m in group["messages"]]
         parts.append(f'<details open><summary>Closest: {_e(name(group["closest_intent"]))} — {group["count"]}</summary>'

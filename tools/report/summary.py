@@ -4,7 +4,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any, Dict, Iterable, List, Set, Tuple
 
+from answer_book.rendering import HELPFUL, NOT_HELPFUL
 from tools.report.turns import Turn
+
+#: The keys of a feedback count in report.json: 👍 and 👎.
+FEEDBACK_KEYS = {HELPFUL: "helpful", NOT_HELPFUL: "not_helpful"}
 
 
 def _sorted_counts(counter: Counter) -> Dict[str, int]:
@@ -12,10 +16,12 @@ def _sorted_counts(counter: Counter) -> Dict[str, int]:
 
 
 def summarise(turns: Iterable[Turn]) -> Dict[str, Any]:
-    """Conversations and messages per day and channel, answers given, emergencies, unanswered messages.
+    """Conversations and messages per day and channel, answers given, 👍 / 👎 per answer, emergencies,
+    unanswered messages.
 
     A conversation counts on every day (and channel) it has a message. Unanswered messages are
-    grouped by the intent the model found closest; identical texts are counted together.
+    grouped by the intent the model found closest; identical texts are counted together. A 👍 or
+    👎 counts once per message it rates (the visitor's last click), for each answer it rates.
     """
     conversations_per_day: Dict[str, Set[str]] = defaultdict(set)
     conversations_per_channel: Dict[str, Set[str]] = defaultdict(set)
@@ -26,6 +32,7 @@ def summarise(turns: Iterable[Turn]) -> Dict[str, Any]:
     emergencies_per_day: Counter = Counter()
     unanswered: Dict[str, Counter] = defaultdict(Counter)
     outcomes: Counter = Counter()
+    feedback: Dict[str, Counter] = defaultdict(Counter)
     for turn in turns:
         day = turn.day
         conversations_per_day[day].add(turn.conversation)
@@ -37,6 +44,9 @@ def summarise(turns: Iterable[Turn]) -> Dict[str, Any]:
         answers.update(turn.answers)
         if turn.outcome == "emergency":
             emergencies_per_day[day] += 1
+        if turn.feedback and turn.counted:
+            for answer in turn.rated:
+                feedback[answer][FEEDBACK_KEYS[turn.feedback]] += 1
         if turn.outcome == "unanswered":
             unanswered[turn.closest or "(none)"][(turn.text, str(turn.reason))] += 1
     days = sorted(messages_per_day)
@@ -60,6 +70,10 @@ def summarise(turns: Iterable[Turn]) -> Dict[str, Any]:
         "conversations_per_channel": {ch: len(c) for ch, c in sorted(conversations_per_channel.items())},
         "messages_per_channel": dict(sorted(messages_per_channel.items())),
         "answers": _sorted_counts(answers),
+        "feedback": {
+            answer: {key: counts[key] for key in FEEDBACK_KEYS.values()}
+            for answer, counts in sorted(feedback.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+        },
         "emergencies_per_day": {day: emergencies_per_day[day] for day in days},
         "unanswered_count": sum(group["count"] for group in groups),
         "unanswered": groups,

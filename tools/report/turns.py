@@ -8,6 +8,11 @@ and for action_clarify from its first bot message, recognised by the answers fil
                  understood" / too long), an article passage quoted, or "Did you mean" whose
                  questions the visitor did not click next (`reason` says which)
 - "clicked":     "Did you mean" and the visitor's next message was one of its questions
+- "feedback":    a click on 👍 or 👎 under an answer (the widget); its `answer` entities name the
+                 answers it rates, so it is matched to the latest message that got them, however
+                 much later it came. The visitor's last click on a message counts (`counted`); a
+                 message whose answer got 👎 is "unanswered" (`reason` NOT_HELPFUL), its answers
+                 still counted as given
 - "other":       small talk, help, the clinic's phone
 """
 from __future__ import annotations
@@ -17,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from answer_book.model import AnswerBook
+from answer_book.rendering import ANSWER_ENTITY, FEEDBACK_INTENTS, NOT_HELPFUL
 from runtime.log_privacy import redact
 from tools.report.store import StoredEvent
 
@@ -24,6 +30,7 @@ FALLBACK_INTENT = "nlu_fallback"
 SCOPE_REPLY = "scope reply"
 NOT_CLICKED = "Did you mean: not clicked"
 PASSAGE = "article passage given"
+NOT_HELPFUL_REASON = "answer marked 👎 not helpful"
 
 
 @dataclass(frozen=True)
@@ -55,6 +62,13 @@ class Turn:
     reason: Optional[str] = None
     answers: List[str] = field(default_factory=list)
     offered: List[str] = field(default_factory=list)  # "Did you mean" payloads
+    rated: List[str] = field(default_factory=list)  # a feedback click: the answers it rates
+    counted: bool = False  # a feedback click: the visitor's last on the message it rates
+
+    @property
+    def feedback(self) -> Optional[str]:
+        """feedback_helpful or feedback_not_helpful for a click on 👍 / 👎, else None."""
+        return self.intent if self.outcome == "feedback" else None
 
     @property
     def day(self) -> str:
@@ -76,14 +90,20 @@ def _closest(parse_data: Dict[str, Any]) -> Optional[str]:
 def _user_turn(event: StoredEvent) -> Turn:
     data = event.data
     parse_data = data.get("parse_data") or {}
-    return Turn(
+    turn = Turn(
         event.conversation, channel_of(event.conversation), event.timestamp, redact(str(data.get("text") or "")),
         (parse_data.get("intent") or {}).get("name"), _closest(parse_data),
         answers=list(parse_data.get("questions") or []),
     )
+    if turn.intent in FEEDBACK_INTENTS:
+        turn.outcome, turn.answers = "feedback", []
+        turn.rated = [str(e.get("value")) for e in parse_data.get("entities") or [] if e.get("entity") == ANSWER_ENTITY]
+    return turn
 
 
 def _decide(turn: Turn, actions: List[str], first_bot: Optional[Dict[str, Any]], texts: ReplyTexts) -> None:
+    if turn.outcome == "feedback":
+        return
     if "action_emergency" in actions:
         turn.outcome = "emergency"
     elif "action_answer_faq" in actions:
@@ -128,7 +148,25 @@ def _conversation(events: List[StoredEvent], texts: ReplyTexts) -> List[Turn]:
     for asked, following in zip(turns, turns[1:]):
         if asked.reason == NOT_CLICKED and following.text in asked.offered:
             asked.outcome, asked.reason = "clicked", None
+    _apply_feedback(turns)
     return turns
+
+
+def _apply_feedback(turns: List[Turn]) -> None:
+    """Each feedback click rates the latest earlier message that got its answers (none found: the
+    answers alone, e.g. the message was before --since); the last click on a message counts."""
+    last_click: Dict[Any, Turn] = {}
+    for index, turn in enumerate(turns):
+        if turn.feedback is None:
+            continue
+        asked = next((t for t in reversed(turns[:index]) if turn.rated and set(turn.rated) <= set(t.answers)), None)
+        last_click[id(asked) if asked is not None else tuple(turn.rated)] = turn
+        if asked is not None:
+            asked.outcome, asked.reason = (
+                ("unanswered", NOT_HELPFUL_REASON) if turn.feedback == NOT_HELPFUL else ("answered", None)
+            )
+    for click in last_click.values():
+        click.counted = True
 
 
 def conversation_turns(events: Iterable[StoredEvent], texts: ReplyTexts) -> Iterator[Turn]:
