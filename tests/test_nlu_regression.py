@@ -26,19 +26,19 @@ from eval.evaluate import (
 from eval.nlu_metrics import Prediction, score
 from eval.outcome_sweep import simulated_outcome
 
-#: Measured 2026-12-01 16:20 UTC, after the fallback threshold went from 0.5 to 0.65 (config.yml):
-#: own holdout in-scope accuracy 0.853 (0.905 before: 6 questions now one "Did you mean" click away),
-#: no confident wrong answer. Guards 3 points off.
-MIN_IN_SCOPE_ACCURACY = 0.82
-#: Real held-out split, same model, in-process as below: right 131 of 224 (0.585: the expected intent,
-#: out of scope rejected, emergencies recognised; 0.643 at threshold 0.5), confident wrong answers 8.0%
-#: (11.2% at 0.5); replayed as a visitor sees it (eval/outcome_sweep.py) right or one click away 0.827.
-MIN_REAL_RIGHT_RATE = 0.555
-MAX_REAL_WRONG_ANSWER_RATE = 0.11
-MIN_REAL_RIGHT_OR_ONE_CLICK = 0.797
-#: Spanish held-out split, same model: in-scope accuracy 0.882, out-of-scope rejection 0.933 (28/30).
+#: Measured 2026-12-01 16:30 UTC, after the fallback threshold went from 0.5 to 0.65 (config.yml):
+#: own holdout in-scope accuracy 0.862 (0.905 before: 5 more questions now one "Did you mean" click
+#: away), no confident wrong answer. Guards 3 points off.
+MIN_IN_SCOPE_ACCURACY = 0.83
+#: Real held-out split, same model, in-process as below: right 133 of 224 (0.594: the expected intent,
+#: out of scope rejected, emergencies recognised; 0.643 at threshold 0.5), confident wrong answers 8.9%
+#: (11.2% at 0.5); replayed as a visitor sees it (eval/outcome_sweep.py) right or one click away 0.800.
+MIN_REAL_RIGHT_RATE = 0.564
+MAX_REAL_WRONG_ANSWER_RATE = 0.119
+MIN_REAL_RIGHT_OR_ONE_CLICK = 0.77
+#: Spanish held-out split, same model: in-scope accuracy 0.890, out-of-scope rejection 0.933 (28/30).
 #: Guards 3 points off (issue 16's target, 0.85 for both, is checked by `make eval`).
-MIN_SPANISH_IN_SCOPE_ACCURACY = 0.852
+MIN_SPANISH_IN_SCOPE_ACCURACY = 0.86
 MIN_SPANISH_OOS_REJECTION = 0.903
 REAL_HOLDOUT_PATH = HOLDOUT_PATH.parent / "real_holdout.yml"
 SPANISH_HOLDOUT_PATH = HOLDOUT_PATH.parent / "spanish_holdout.yml"
