@@ -48,7 +48,7 @@ from channels.incoming import clean_text, conversation_id
 from channels.never_silent import DEFAULT_REPLY_TIMEOUT, ReplyCollector, fallback_text
 from channels.sms_keywords import KEYWORD_MESSAGES, Keyword, carrier_keyword, keyword_language
 from channels.sms_rendering import option_number, render_sms
-from runtime.endpoints import DATABASE_URL_VAR
+from stores import DATABASE_URL_VAR
 from stores.reachable import when_reachable
 from stores.sms_store import SmsStore
 

@@ -24,8 +24,9 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
+from stores import DATABASE_URL_VAR
+
 ACTION_URL_VAR = "ACTION_SERVER_URL"
-DATABASE_URL_VAR = "DATABASE_URL"
 REDIS_URL_VAR = "REDIS_URL"
 SQLITE_DB_VAR = "SQLITE_DB"
 #: The action server accepts calls only with this secret (runtime/action_server.py).

@@ -1,5 +1,6 @@
 # The action server: rasa-sdk + PyYAML + the actions package and the folders it imports, whole
-# (runtime/, answer_book/, staff_files/, safety/). No Rasa, no TensorFlow (a test checks both).
+# (runtime/, answer_book/, staff_files/, safety/, stores/ for the shared DATABASE_URL name).
+# No Rasa, no TensorFlow (a test checks both).
 #   docker build -f deploy/docker/actions.Dockerfile -t bliss/actions .
 FROM python:3.10-slim-bookworm
 
@@ -15,6 +16,7 @@ COPY answer_book/ answer_book/
 COPY staff_files/ staff_files/
 COPY safety/ safety/
 COPY answers/ answers/
+COPY stores/ stores/
 
 RUN useradd --uid 1001 --home-dir /app --no-create-home bliss
 USER 1001
