@@ -143,6 +143,9 @@ screenshots: $(MODEL) $(WEBCHAT) ## The browser tests, their screenshots written
 # --- Benchmark (issue 8) -------------------------------------------------------------------
 bench: $(MODEL) ## Benchmark the whole turn, ours vs Rasa's default pipeline (results/bench.json, .png; ~10 min)
 	$(PY) -m bench.turns
+.PHONY: profile
+profile: $(MODEL) ## Where a turn's CPU goes: py-spy on the Rasa server at 1, 8 and 32 conversations, the 5th vs the 80th message (results/profile.md; ~3 min)
+	$(PY) -m bench.profile_turn
 bench-fidelity: $(VENV)/.installed ; $(PY) -m bench.fidelity ## The clinical-review check on 30 staff edits of our own: invented claims and rewordings flagged (results/fidelity.md)
 
 # --- Staff reports (issue 18) ----------------------------------------------------------------

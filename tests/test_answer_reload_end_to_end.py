@@ -90,6 +90,10 @@ def test_concurrent_requests_during_reloads_get_a_complete_old_or_new_answer(
     reloading_assistant: RunningAssistant, answers_copy: Path
 ) -> None:
     versions = {"old": GOOD, "new": edited("New version")}
+    # The previous test's last version may still be served until this test's fresh copy of the file
+    # settles (a save is read once it is no longer changing): start from the old version being served.
+    age(answers_copy)
+    assert OLD_TEXT in reply_text(reloading_assistant.ask("concurrent-start", QUESTION))
     replies: List[str] = []
     failures: List[str] = []
     saving = threading.Event()
