@@ -21,8 +21,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Sequence
 
-import yaml
-
 from actions.clarify import close_call
 from answer_book.model import AnswerBook
 from eval.nlu_metrics import EMERGENCY, OUT_OF_SCOPE, Prediction
@@ -37,14 +35,10 @@ WRONG_COST, UNANSWERED_COST, ONE_CLICK_COST = 1.0, 0.5, 0.25
 
 
 def real_training_texts(paths: Iterable[Path] = REAL_TRAINING_FILES) -> FrozenSet[str]:
-    """Every example sentence of the given Rasa NLU files."""
-    texts = set()
-    for path in paths:
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
-            for line in str(block.get("examples") or "").splitlines():
-                if line.strip().startswith("- "):
-                    texts.add(line.strip()[2:].strip())
-    return frozenset(texts)
+    """Every example sentence of the given Rasa NLU files, read by Rasa's loader (as training_examples is)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return frozenset(str(m.get("text")) for path in paths for m in load_data(str(path)).intent_examples)
 
 
 def simulated_outcome(prediction: Prediction, threshold: float, ambiguity: float, book: AnswerBook) -> str:

@@ -94,8 +94,14 @@ def scored_set(parse: Callable[[str], Dict[str, Any]], path) -> Dict[str, object
     return score(predictions_of(parse, path))
 
 
-def test_real_patients_questions_stay_above_the_guard(parse: Callable[[str], Dict[str, Any]]) -> None:
-    predictions = predictions_of(parse, REAL_HOLDOUT_PATH)
+@pytest.fixture(scope="module")
+def real_predictions(parse: Callable[[str], Dict[str, Any]]) -> List[Prediction]:
+    """The real held-out split parsed once for both of its guards."""
+    return predictions_of(parse, REAL_HOLDOUT_PATH)
+
+
+def test_real_patients_questions_stay_above_the_guard(real_predictions: List[Prediction]) -> None:
+    predictions = real_predictions
     scored = score(predictions)
     assert scored["messages"] >= 200
     right_rate = sum(p.correct for p in predictions) / len(predictions)
@@ -105,10 +111,10 @@ def test_real_patients_questions_stay_above_the_guard(parse: Callable[[str], Dic
 
 
 def test_real_patients_questions_are_answered_or_one_click_away(
-    parse: Callable[[str], Dict[str, Any]], answer_book: AnswerBook,
+    real_predictions: List[Prediction], answer_book: AnswerBook,
 ) -> None:
     """The visitor's view: below the threshold "Did you mean" must offer the right question."""
-    questions = [p for p in predictions_of(parse, REAL_HOLDOUT_PATH) if p.expected != "emergency"]
+    questions = [p for p in real_predictions if p.expected != "emergency"]
     threshold, ambiguity = fallback_thresholds(OUR_CONFIG)
     outcomes = [simulated_outcome(p, threshold, ambiguity, answer_book) for p in questions]
     served = sum(outcome in ("right", "one_click") for outcome in outcomes) / len(outcomes)
