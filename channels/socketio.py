@@ -10,7 +10,10 @@ id and stays silent when the action server is down. This one:
   socket only, so no one can join another visitor's conversation;
 - sends link buttons as rasa-webchat's {"type": "web_url", "url": ...} quick replies;
 - runs every turn through handle_never_silent (the apology, or the emergency message for an
-  emergency, reaches the widget).
+  emergency, reaches the widget);
+- answers a message the widget sends again after its socket dropped (`"resent": true`, web/bliss-chat.js)
+  with the stored reply if the first turn reached the tracker store, else runs it: the reply is
+  not lost with the replica that died, and never given twice.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ import logging
 import os
 from typing import Any, Callable, Dict, Iterable, List, Optional, Text
 
-from rasa.core.channels.channel import InputChannel, OutputChannel
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -37,6 +40,7 @@ from channels.base import (
 )
 from channels.incoming import metadata_problem
 from channels.session_ids import SessionIds, session_secret
+from channels.stored_replies import bot_messages_after, stored_conversation
 
 logger = logging.getLogger(__name__)
 
@@ -207,12 +211,32 @@ class ClinicSocketIOInput(ClinicInputChannel, SocketIOInput):
             if session is not None and self.owner_of.get(session) != sid:
                 await self._own(sid, session)  # the tab that speaks gets the replies
             output = ClinicSocketIOOutput(sio, self.bot_message_evt, room=session or sid)
-            await self.run_turn(
-                on_new_message, data.get("message"), output, session or sid,
-                getattr(socketio_webhook.ctx, "app", None), self._metadata(data),
-            )
+            app = getattr(socketio_webhook.ctx, "app", None)
+            turn = on_new_message
+            if data.get("resent") is True:  # sent again by the widget after its socket dropped
+                turn = self.replay_or_run(on_new_message, app, session or sid)
+            await self.run_turn(turn, data.get("message"), output, session or sid, app, self._metadata(data))
 
         return socketio_webhook
+
+    def replay_or_run(self, on_new_message: OnNewMessage, app: Any, sender: Text) -> OnNewMessage:
+        """The turn of a message sent again: the stored reply if the conversation's last message is this
+        one and was answered, else the turn. It runs in the conversation's queue (handle_never_silent),
+        after any earlier turn of the conversation on this server."""
+
+        async def turn(message: UserMessage) -> None:
+            tracker = await stored_conversation(app, self.name(), sender)
+            stored = None if tracker is None else bot_messages_after(
+                tracker, lambda event: event.text == message.text, last_only=True
+            )
+            if stored is None:
+                await on_new_message(message)
+                return
+            logger.info("A widget message sent again had been answered: its stored reply is sent again")
+            for reply in stored:
+                await message.output_channel.send_response(message.sender_id, reply)
+
+        return turn
 
     async def _own(self, sid: Text, session: Text) -> None:
         """Make `sid` the one socket in `session`'s room (a reload, or the tab that spoke last)."""

@@ -26,8 +26,6 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Text
 from urllib.parse import parse_qsl
 
 from rasa.core.channels.channel import InputChannel
-from rasa.shared.core.events import BotUttered, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -44,10 +42,11 @@ from channels.base import (
     add_health_route,
     check_answers_file,
 )
-from channels.incoming import clean_text, conversation_id
+from channels.incoming import clean_text
 from channels.never_silent import DEFAULT_REPLY_TIMEOUT, ReplyCollector, fallback_text
 from channels.sms_keywords import KEYWORD_MESSAGES, Keyword, carrier_keyword, keyword_language
 from channels.sms_rendering import option_number, render_sms
+from channels.stored_replies import bot_messages_after, stored_conversation
 from stores import DATABASE_URL_VAR
 from stores.reachable import when_reachable
 from stores.sms_store import SmsStore
@@ -257,17 +256,10 @@ class TwilioSmsInput(ClinicInputChannel):
                 return await self.answer(on_new_message, params, app, phone, message_sid)
             await asyncio.sleep(0.2)
 
-    async def stored_conversation(self, app: Any, phone: str) -> Optional[DialogueStateTracker]:
-        """The conversation of `phone` as the tracker store holds it, or None."""
-        agent = getattr(getattr(app, "ctx", None), "agent", None)
-        if agent is None or agent.tracker_store is None:
-            return None
-        return await agent.tracker_store.retrieve(conversation_id(self.name(), phone))
-
     async def reply_book(self, book: AnswerBook, app: Any, phone: str) -> AnswerBook:
         """`book` in the language the turn just replied in (the conversation's `language` slot)."""
         try:
-            tracker = await self.stored_conversation(app, phone)
+            tracker = await stored_conversation(app, self.name(), phone)
         except Exception:  # the options line in English is better than no reply
             logger.exception("Could not read the conversation's language; options in English")
             return book
@@ -275,19 +267,13 @@ class TwilioSmsInput(ClinicInputChannel):
 
     async def stored_reply(self, app: Any, phone: str, message_sid: str) -> Optional[str]:
         """The TwiML of the bot's messages the tracker store holds after the user message `message_sid`."""
-        tracker = await self.stored_conversation(app, phone)
+        tracker = await stored_conversation(app, self.name(), phone)
         if tracker is None:
             return None
-        messages, found = [], False
-        for event in tracker.events:
-            if isinstance(event, UserUttered):
-                if found:
-                    break
-                found = event.message_id == message_sid
-            elif found and isinstance(event, BotUttered):
-                messages.append({"text": event.text, "buttons": (event.data or {}).get("buttons") or []})
-        if not found or not messages:
+        stored = bot_messages_after(tracker, lambda event: event.message_id == message_sid)
+        if stored is None:
             return None
+        messages = [{"text": message.get("text") or "", "buttons": message.get("buttons") or []} for message in stored]
         book = answer_store().current().in_language(tracker.get_slot("language"))
         rendered = render_sms(book, messages)
         self.store.set_options(phone, list(rendered.options))

@@ -11,6 +11,7 @@ import requests
 
 from answer_book.model import AnswerBook
 from runtime.stack import RunningAssistant
+from tests.tracker_rows import user_texts
 from tools.clients import WidgetClient
 from runtime.servers import (
     RASA_READY_PATH,
@@ -111,6 +112,38 @@ def test_a_message_without_session_id_still_gets_a_reply(widget: WidgetClient, a
     with widget.arrived:
         widget.arrived.wait_for(lambda: len(widget.messages) - start >= 2, 60)
     assert answer_book.answers["ask_what_is_ldn"].text in [m.get("text") for m in widget.messages[start:]]
+
+
+def texts(messages: list) -> list:
+    return [message.get("text") for message in messages]
+
+
+def test_a_message_sent_again_after_its_reply_was_lost_gets_the_stored_reply_not_a_second_turn(
+    assistant: RunningAssistant, answer_book: AnswerBook
+) -> None:
+    origin = page_origins(assistant.page_port)[1]
+    with WidgetClient(assistant.rasa.url, origin) as first_socket:
+        first = first_socket.ask("What is LDN?", expected_messages=3)
+        session = first_socket.session_id
+    assert answer_book.answers["ask_what_is_ldn"].text in texts(first)
+    with WidgetClient(assistant.rasa.url, origin, session) as second_socket:  # the widget reconnected
+        again = second_socket.ask("What is LDN?", expected_messages=3, resent=True)
+    assert texts(again) == texts(first)
+    assert again[-1]["quick_replies"] == first[-1]["quick_replies"], "the buttons come again too"
+    assert user_texts(assistant.work_dir / "rasa.db", session, "socketio") == ["What is LDN?"], "one turn, not two"
+
+
+def test_a_message_sent_again_that_the_server_never_answered_gets_its_turn(
+    assistant: RunningAssistant, answer_book: AnswerBook
+) -> None:
+    origin = page_origins(assistant.page_port)[1]
+    with WidgetClient(assistant.rasa.url, origin) as widget:
+        widget.ask("What is LDN?", expected_messages=3)
+        # the replica that got "Is it addictive?" died before storing it: the widget sends it again
+        again = widget.ask("Is it addictive?", expected_messages=3, resent=True)
+        session = widget.session_id
+    assert answer_book.answers["ask_addictive"].text in texts(again)
+    assert user_texts(assistant.work_dir / "rasa.db", session, "socketio") == ["What is LDN?", "Is it addictive?"]
 
 
 @pytest.fixture(scope="module")

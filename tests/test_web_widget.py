@@ -15,13 +15,14 @@ from typing import Any, Iterator, List
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Locator, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Locator, Page, Playwright, WebSocketRoute, expect, sync_playwright
 
 from answer_book.model import Answer, AnswerBook
 from bench.simulated_week import run_report
 from tools.report.turns import NOT_HELPFUL_REASON
 from runtime.stack import RunningAssistant
 from tests.results_dir import results_dir
+from tests.tracker_rows import user_texts
 from runtime.web_server import WebServer, start_web_server
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -267,3 +268,42 @@ def test_thumbs_down_under_an_answer_is_in_the_report(
     page.locator("#feedback").scroll_into_view_if_needed()
     page.screenshot(path=str(results_dir() / "report-feedback.png"))
     page.close()
+
+
+class ReplyLostWithItsSocket:
+    """The page's socket.io websockets, passed through Playwright: frames go both ways, except that
+    once the page sent `text`, that socket's replies are not passed on and the page's side is closed,
+    as when the server that had the message stopped, or the network went away."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.cut = False
+
+    def route(self, page_socket: WebSocketRoute) -> None:
+        server_socket = page_socket.connect_to_server()
+        this_one_cut = []
+
+        def from_page(frame: Any) -> None:
+            server_socket.send(frame)
+            if not self.cut and "user_uttered" in str(frame) and self.text in str(frame):
+                self.cut = True
+                this_one_cut.append(True)
+                page_socket.close()
+
+        server_socket.on_message(lambda frame: None if this_one_cut else page_socket.send(frame))
+        page_socket.on_message(from_page)
+
+
+def test_a_reply_lost_with_its_socket_comes_once_the_widget_reconnects(
+    chat: ChatPage, answer_book: AnswerBook, greeting: str, assistant: RunningAssistant
+) -> None:
+    question, answer = "Is it addictive?", answer_book.answers["ask_addictive"]
+    lost = ReplyLostWithItsSocket(question)
+    chat.page.route_web_socket(re.compile(r".*/socket\.io/.*"), lost.route)
+    chat.open(greeting)
+    chat.ask(question)
+    expect_answer_with_follow_ups(chat, answer_book, answer)  # sent again by web/bliss-chat.js, answered
+    assert lost.cut, "the socket that carried the question was closed before its reply"
+    expect(chat.bot_message(answer.text)).to_have_count(1)
+    session = chat.page.evaluate("JSON.parse(sessionStorage.getItem('chat_session')).session_id")
+    assert user_texts(assistant.work_dir / "rasa.db", session, "socketio").count(question) == 1, "one turn"

@@ -121,10 +121,13 @@ class WidgetClient:
             self.messages.append(message)
             self.arrived.notify_all()
 
-    def ask(self, text: str, expected_messages: int, timeout: float = 60.0) -> List[Dict[str, Any]]:
-        """Send `text`; the bot's messages once `expected_messages` arrived (all that arrived on timeout)."""
+    def ask(self, text: str, expected_messages: int, timeout: float = 60.0, resent: bool = False) -> List[Dict[str, Any]]:
+        """Send `text`; the bot's messages once `expected_messages` arrived (all that arrived on timeout).
+
+        `resent`: sent again, as web/bliss-chat.js does for a message whose reply was lost with its socket.
+        """
         start = len(self.messages)
-        self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        self.client.emit("user_uttered", {"message": text, "session_id": self.session_id, **({"resent": True} if resent else {})})
         with self.arrived:
             self.arrived.wait_for(lambda: len(self.messages) - start >= expected_messages, timeout)
         return self.messages[start:]

@@ -14,6 +14,31 @@
     ? { subtitle: "Preguntas sobre la naltrexona en dosis baja", hint: "Escriba su pregunta sobre la LDN...",
         start: '/greet{"language": "es"}' }
     : { subtitle: "Questions about low-dose naltrexone", hint: "Ask a question about LDN...", start: "/greet" };
+  // A message whose socket dropped before its reply (the server that had it stopped, the network
+  // went away) is sent again once the widget has reconnected and its session is confirmed, marked
+  // "resent": the server gives the stored reply if the first turn was stored, else answers it now
+  // (channels/socketio.py). rasa-webchat keeps the conversation in sessionStorage ("chat_session").
+  var dropped = false;
+  function unansweredVisitorMessage() {
+    var stored = JSON.parse(sessionStorage.getItem("chat_session") || "{}");
+    var shown = (stored.conversation || []).filter(function (message) { return !message.hidden; });
+    var last = shown[shown.length - 1];
+    return last && last.sender === "client" && last.text ? last.text : null;
+  }
+  // (Not a session_confirm handler of our own: it would replace rasa-webchat's, which shows the widget.)
+  var socketEvents = {
+    disconnect: function () { dropped = true; },
+    connect: function () {
+      if (!dropped) return;
+      dropped = false;
+      var socket = this;
+      socket.once("session_confirm", function (confirmed) {
+        var text = unansweredVisitorMessage();
+        var sessionId = confirmed && confirmed.session_id ? confirmed.session_id : confirmed;
+        if (text) socket.emit("user_uttered", { message: text, session_id: sessionId, resent: true });
+      });
+    },
+  };
   window.WebChat.default(
     {
       socketUrl: socketUrl,
@@ -26,6 +51,7 @@
       // (a shared computer in a waiting room should not show the last patient's questions).
       params: { storage: "session" },
       showMessageDate: false,
+      onSocketEvent: socketEvents,
       // Short pauses between bubbles: long enough to read as separate messages.
       customMessageDelay: function (message) {
         return Math.min(900, 250 + 3 * message.length);

@@ -4,6 +4,8 @@
 - socket.io: the widget's client (tools/clients.py WidgetClient, long-polling through nginx with its
   session id as route key). A socket that dropped is opened again with the kept session id before the
   next message (socket.io-client does that, and sends what was typed meanwhile after it); a message
+  whose socket dropped before its reply is sent again on the new socket, marked `resent`, as
+  web/bliss-chat.js does (the server gives the stored reply if the first turn was stored); a message
   whose reply never came is a silent turn.
 - SMS: signed webhooks as Twilio sends them. A delivery that fails or takes over Twilio's 15 s is
   delivered again with the same MessageSid (Twilio's retry); every third message is also delivered a
@@ -20,7 +22,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 import requests
 
@@ -42,6 +44,8 @@ REDELIVER_EVERY = 3  # every third SMS is delivered again after its answer
 #: The widget shows a reply as it comes: after the first message, a turn's others follow within ms.
 SOCKET_REPLY_SECONDS = 30.0
 SOCKET_QUIET_SECONDS = 0.8
+#: Sends of one widget message: the first and, after a dropped socket, up to two more (web/bliss-chat.js).
+SOCKET_SENDS = 3
 
 
 @dataclass
@@ -124,14 +128,28 @@ class SocketVisitor:
                 time.sleep(1.0)
 
     def turn(self, text: str) -> Turn:
+        """One message; sent again (`resent`, as web/bliss-chat.js does) after the socket dropped before its reply."""
         started = time.monotonic()
-        self.connect(started + 120)
+        turn = Turn("socketio", "", uuid.uuid4().hex, text, started, attempts=0)
+        while True:
+            self.connect(started + 120)
+            turn.conversation = self.session_id or ""
+            turn.attempts += 1
+            turn.replies, dropped = self.send(text, turn.turn_id, resent=turn.attempts > 1, turn=turn)
+            if turn.replies or not dropped or turn.attempts >= SOCKET_SENDS:
+                break
+        if not turn.replies and dropped:
+            turn.error = f"the socket dropped before the reply ({turn.attempts} sends)"
+        turn.ended = time.monotonic()
+        return turn
+
+    def send(self, text: str, turn_id: str, resent: bool, turn: Turn) -> Tuple[List[str], bool]:
+        """Emit the message once; the replies that came, and whether the socket dropped before any."""
         widget = self.widget
-        turn = Turn("socketio", self.session_id or "", uuid.uuid4().hex, text, started)
         first = len(widget.messages)
+        data = {"message": text, "session_id": self.session_id, "metadata": {"turn": turn_id}}
         try:
-            widget.client.emit("user_uttered", {"message": text, "session_id": self.session_id,
-                                                "metadata": {"turn": turn.turn_id}})
+            widget.client.emit("user_uttered", {**data, "resent": True} if resent else data)
         except Exception as error:
             turn.error = type(error).__name__
         deadline = time.monotonic() + SOCKET_REPLY_SECONDS
@@ -141,11 +159,8 @@ class SocketVisitor:
         while count != len(widget.messages):  # the turn's other messages follow the first
             count = len(widget.messages)
             time.sleep(SOCKET_QUIET_SECONDS)
-        turn.replies = [str(message.get("text", "")) for message in widget.messages[first:]]
-        if not turn.replies and not widget.client.connected:
-            turn.error = "the socket dropped before the reply"
-        turn.ended = time.monotonic()
-        return turn
+        replies = [str(message.get("text", "")) for message in widget.messages[first:]]
+        return replies, not replies and not widget.client.connected
 
     def close(self) -> None:
         if self.widget is not None:
