@@ -16,7 +16,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 # nlu_pipeline/drug_names.yml it reused features computed with the old lemmas.
 export RASA_MAX_CACHE_SIZE ?= 0
 
-.PHONY: help setup spacy train run shell test validate test-core test-py clean sms-faq test-safety bench-safety bench-hostile forget bench
+.PHONY: help setup spacy train run shell test validate test-core test-py clean sms-faq test-safety bench-safety bench-hostile forget bench add-question
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -82,6 +82,11 @@ check-safety: $(VENV)/.installed ## Check safety/emergency_patterns.yml (or PATT
 
 review: $(VENV)/.installed ## Write review/pending.yml: the patients' messages the assistant could not answer, to label
 	$(PY) -m tools.review $(if $(ENDPOINTS),--endpoints $(ENDPOINTS))
+
+add-question: $(VENV)/.installed ## Add a brand new question from review/new_question.yml (FILE=...; a template the first time), then retrain
+	@# exit 2: the template was written for the staff member to fill in; 1: problems, nothing changed
+	@$(PY) -m tools.add_question $(FILE); status=$$?; \
+	if [ $$status -eq 0 ]; then $(MAKE) train; elif [ $$status -ne 2 ]; then exit $$status; fi
 
 review-apply: $(VENV)/.installed ## Check the edited review/pending.yml and add its messages to data/nlu/reviewed.yml
 	$(PY) -m tools.review_apply
