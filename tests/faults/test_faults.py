@@ -104,6 +104,7 @@ def test_every_fault_leaves_no_visitor_unanswered_and_nothing_lost(deployment: F
     time.sleep(DRAIN_SECONDS)
     stored = stored_message_counts(deployment.stack.database_url)
     rows = [fault_numbers(window, load.turns, load.page_loads, stored, book) for window in [baseline, *windows]]
+    resent = [turn for turn in load.turns if turn.channel == "socketio" and turn.attempts > 1]
     intro = (
         "# Fault injection (`make bench-faults`)\n\n"
         f"Two Rasa replicas behind nginx, PostgreSQL, Redis, the action server and the page server on this "
@@ -111,7 +112,9 @@ def test_every_fault_leaves_no_visitor_unanswered_and_nothing_lost(deployment: F
         f"channel during each fault. Each process killed with SIGKILL, started again {HOLD_SECONDS:g} s later, "
         f"then watched {SETTLE_SECONDS:g} s after it was ready. Run took {time.monotonic() - started:.0f} s. "
         "Targets: zero silent turns, lost messages and duplicate answers; normal answers within "
-        f"{BACK_WITHIN_SECONDS:g} s of the restart; the emergency message during each fault."
+        f"{BACK_WITHIN_SECONDS:g} s of the restart; the emergency message during each fault. "
+        f"Widget messages sent again after their socket dropped (web/bliss-chat.js): {len(resent)}, "
+        f"{sum(1 for turn in resent if turn.replies)} of them answered."
     )
     report = markdown_table(rows, intro)
     print("\n" + report)
