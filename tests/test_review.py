@@ -44,6 +44,14 @@ def did_you_mean(*intents: str) -> BotUttered:
     return BotUttered("I want to be sure I answer the right question. Did you mean:", data={"buttons": buttons})
 
 
+def feedback(intent: str, answer: str) -> UserUttered:
+    """A click on 👍 / 👎 under the answer `answer`, as the widget's payload is parsed."""
+    text = f'/{intent}{{"answer": ["{answer}"]}}'
+    return UserUttered(text, intent={"name": intent, "confidence": 1.0},
+                       parse_data={"intent": {"name": intent, "confidence": 1.0}, "text": text,
+                                   "entities": [{"entity": "answer", "value": answer}]})
+
+
 def turn(message: UserUttered, action: str, *replies: BotUttered) -> list:
     return [message, ActionExecuted(action), *replies, ActionExecuted("action_listen")]
 
@@ -68,6 +76,15 @@ CONVERSATIONS = {
         *turn(fallback("ldn and my jaw pain", "ask_conditions", "ask_side_effects"), "action_clarify",
               did_you_mean("ask_conditions", "ask_side_effects")),
         *turn(user("/out_of_scope", "out_of_scope"), "action_explain_scope", BotUttered("I can answer ...")),
+    ],
+    "socketio:thumbs-down": [  # 👎 under an answer, and under the answer a "Did you mean" click gave
+        *turn(user("how much ldn do people take", "ask_dose"), "action_answer_faq", BotUttered("A common dose ...")),
+        *turn(user("can i drive on it", "ask_how_to_take"), "action_answer_faq", BotUttered("Take it ...")),
+        *turn(feedback("feedback_not_helpful", "ask_dose"), "action_feedback", BotUttered("Sorry ...")),
+        *turn(fallback("ldn for my knees", "ask_conditions"), "action_clarify", did_you_mean("ask_conditions")),
+        *turn(user("/ask_conditions", "ask_conditions"), "action_answer_faq", BotUttered("LDN is used ...")),
+        *turn(feedback("feedback_not_helpful", "ask_conditions"), "action_feedback", BotUttered("Sorry ...")),
+        *turn(feedback("feedback_helpful", "ask_how_to_take"), "action_feedback", BotUttered("Thanks ...")),
     ],
     "rest:twice": [  # the same message again (another visitor): listed once
         *turn(fallback("Is LDN pricey at Costco?", "ask_cost_insurance"), "action_clarify", BotUttered("I can ...")),
@@ -98,13 +115,19 @@ def pending_entries(path: Path) -> List[Dict[str, str]]:
 def test_review_lists_the_unanswered_messages_with_the_closest_question_redacted(endpoints: Path, tmp_path: Path) -> None:
     out = tmp_path / "pending.yml"
     assert review.main(["--endpoints", str(endpoints), "--out", str(out)]) == 0
+    not_helpful = "answered with {}, which the visitor marked 👎 not helpful"
     assert pending_entries(out) == [
-        {"message": "can my cat take ldn, she is 12, call me on [phone]", "suggested_intent": "ask_who_should_not_take"},
-        {"message": "do you sell cbd gummies", "suggested_intent": "ask_where_to_get"},
-        {"message": "ldn and my jaw pain", "suggested_intent": "ask_conditions"},
-        {"message": "Is LDN pricey at Costco?", "suggested_intent": "ask_cost_insurance"},
-        {"message": "my birthday is [date], [email], weird dreams?", "suggested_intent": "ask_side_effects"},
+        {"message": "can my cat take ldn, she is 12, call me on [phone]", "suggested_intent": "ask_who_should_not_take",
+         "why": review.NOT_UNDERSTOOD},
+        {"message": "do you sell cbd gummies", "suggested_intent": "ask_where_to_get", "why": review.SCOPE},
+        {"message": "ldn and my jaw pain", "suggested_intent": "ask_conditions", "why": review.NOT_UNDERSTOOD},
+        {"message": "how much ldn do people take", "suggested_intent": "ask_dose", "why": not_helpful.format("ask_dose")},
+        {"message": "ldn for my knees", "suggested_intent": "ask_conditions", "why": not_helpful.format("ask_conditions")},
+        {"message": "Is LDN pricey at Costco?", "suggested_intent": "ask_cost_insurance", "why": review.NOT_UNDERSTOOD},
+        {"message": "my birthday is [date], [email], weird dreams?", "suggested_intent": "ask_side_effects",
+         "why": review.NOT_UNDERSTOOD},
     ]
+    assert "can i drive on it" not in out.read_text(encoding="utf-8"), "an answer marked 👍 is not listed"
     text = out.read_text(encoding="utf-8")
     assert "850-555-0199" not in text and "jane@example.com" not in text and "1980" not in text
     assert all(f"#   {intent}" in text for intent in FAQ)
@@ -133,10 +156,14 @@ def test_review_then_apply_adds_the_labelled_messages_as_training_data(endpoints
                                                                       capsys: pytest.CaptureFixture) -> None:
     pending = tmp_path / "pending.yml"
     review.main(["--endpoints", str(endpoints), "--out", str(pending)])
-    # the staff member: the cat question is out of scope, the gummies entry deleted, the rest kept
+    # the staff member: the cat question is out of scope, the gummies entry and the 👎 on the dose answer
+    # (the right answer for that question) deleted, the rest kept
     edited = pending.read_text(encoding="utf-8").replace("suggested_intent: ask_who_should_not_take",
                                                          "suggested_intent: out_of_scope")
-    edited = edited.replace("- message: do you sell cbd gummies\n  suggested_intent: ask_where_to_get\n", "")
+    for entry in [e for e in pending_entries(pending) if e["message"] in ("do you sell cbd gummies",
+                                                                          "how much ldn do people take")]:
+        edited = edited.replace(yaml.safe_dump({"messages": [entry]}, allow_unicode=True, sort_keys=False,
+                                               width=1000)[len("messages:\n"):], "")
     pending.write_text(edited, encoding="utf-8")
     reviewed = tmp_path / "data" / "nlu" / "reviewed.yml"
     assert review_apply.main(["--pending", str(pending), "--reviewed", str(reviewed)]) == 0
@@ -144,14 +171,14 @@ def test_review_then_apply_adds_the_labelled_messages_as_training_data(endpoints
     document = yaml.safe_load(reviewed.read_text(encoding="utf-8"))
     assert document["version"] == "3.1"
     assert {block["intent"]: block["examples"] for block in document["nlu"]} == {
-        "ask_conditions": "- ldn and my jaw pain\n",
+        "ask_conditions": "- ldn and my jaw pain\n- ldn for my knees\n",
         "ask_cost_insurance": "- Is LDN pricey at Costco?\n",
         "ask_side_effects": "- my birthday is [date], [email], weird dreams?\n",
         "out_of_scope": "- can my cat take ldn, she is 12, call me on [phone]\n",
     }
     trained = RasaYAMLReader().read(str(reviewed)).training_examples  # what `make train` will read
     assert sorted(example.get("intent") for example in trained) == [
-        "ask_conditions", "ask_cost_insurance", "ask_side_effects", "out_of_scope"]
+        "ask_conditions", "ask_conditions", "ask_cost_insurance", "ask_side_effects", "out_of_scope"]
     assert pending_entries(pending) == []  # applied once; a second apply adds nothing
 
 

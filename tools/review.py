@@ -7,8 +7,9 @@ e-mail addresses and dates redacted as in the logs, and the question the model f
 
 A message is unanswered when the assistant replied with "not understood" (intent nlu_fallback: "Did
 you mean", the article, or what it can answer) or with its scope reply (out_of_scope), unless the
-visitor then clicked one of the questions "Did you mean" offered. Button clicks themselves and
-messages already in the training data are left out. `make review-apply` (tools/review_apply.py)
+visitor then clicked one of the questions "Did you mean" offered; and a message whose answer the
+visitor marked 👎 in the widget (as `make report` counts them). Each entry says `why`. Button clicks
+themselves and messages already in the training data are left out. `make review-apply` (tools/review_apply.py)
 turns the edited file into training examples.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import yaml
 
+from answer_book.rendering import ANSWER_ENTITY, NOT_HELPFUL
 from runtime.endpoints import DATABASE_URL_VAR, endpoints_config
 from runtime.log_privacy import redact
 from safety.emergency_net import fold_accents
@@ -41,10 +43,17 @@ HEADER = """\
 # Messages patients sent that the assistant could not answer (written by `make review`).
 #
 # For each one, set suggested_intent: to the question it asks (the list of questions is at the end of
-# this file), or to out_of_scope if the assistant should not answer it. Delete an entry (both its lines)
-# to leave that message out. Then run `make review-apply`, and `make train` when it says so.
+# this file), or to out_of_scope if the assistant should not answer it. Delete an entry (all its lines)
+# to leave that message out. `why:` says what the visitor got; an answer marked 👎 may have been the
+# right question with an answer that did not help (keep the question, and look at the answer's text).
+# Then run `make review-apply`, and `make train` when it says so.
 # Phone numbers, e-mail addresses and dates are already replaced by [phone], [email] and [date].
 """
+
+
+#: Why a message is in the review file (its `why:` line).
+NOT_UNDERSTOOD = "not understood (Did you mean, the article or the list of questions)"
+SCOPE = "the scope reply (out of scope)"
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class Unanswered:
     message: str  # redacted
     suggested_intent: str
     sender_id: str
+    why: str = NOT_UNDERSTOOD
 
 
 def same_text(text: str) -> str:
@@ -108,19 +118,62 @@ def _offered_payloads(event: Mapping[str, Any]) -> List[str]:
 def unanswered_messages(sender_id: str, events: Sequence[Mapping[str, Any]],
                         faq_intents: Sequence[str]) -> List[Unanswered]:
     """The unanswered user messages of one conversation (see the module docstring), in order."""
-    found: List[Unanswered] = []
+    found: Dict[int, Unanswered] = {}
     for index, event in enumerate(events):
         if event.get("event") != "user":
             continue
         text = str(event.get("text") or "").strip()
         parse_data = event.get("parse_data") or {}
         intent = (parse_data.get("intent") or {}).get("name")
+        if intent == NOT_HELPFUL:
+            _mark_not_helpful(found, events[:index], _rated(parse_data), sender_id)
         if not text or text.startswith("/") or intent not in UNANSWERED_INTENTS:
             continue
         if _answered_by_a_click(events[index + 1:], faq_intents):
             continue
-        found.append(Unanswered(redact(" ".join(text.split())), best_faq_intent(parse_data, faq_intents), sender_id))
-    return found
+        why = SCOPE if intent == OUT_OF_SCOPE else NOT_UNDERSTOOD
+        found[index] = Unanswered(_shown(text), best_faq_intent(parse_data, faq_intents), sender_id, why)
+    return [found[index] for index in sorted(found)]
+
+
+def _shown(text: str) -> str:
+    return redact(" ".join(text.split()))
+
+
+def _rated(parse_data: Mapping[str, Any]) -> List[str]:
+    """The answers a 👍 / 👎 click rates (its `answer` entities)."""
+    return [str(entity.get("value")) for entity in parse_data.get("entities") or [] if entity.get("entity") == ANSWER_ENTITY]
+
+
+def _answered_with(event: Mapping[str, Any]) -> List[str]:
+    parse_data = event.get("parse_data") or {}
+    return list(parse_data.get("questions") or []) or [str((parse_data.get("intent") or {}).get("name"))]
+
+
+def _mark_not_helpful(found: Dict[int, Unanswered], before: Sequence[Mapping[str, Any]], rated: Sequence[str],
+                      sender_id: str) -> None:
+    """The latest earlier message the visitor typed that got the rated answers (a click on a "Did you mean"
+    question counts for the message it answered), listed as answered but marked 👎."""
+    if not rated:
+        return
+    clicked = False
+    for index in range(len(before) - 1, -1, -1):
+        event = before[index]
+        if event.get("event") != "user":
+            continue
+        text = str(event.get("text") or "").strip()
+        if clicked and not text.startswith("/"):
+            found[index] = Unanswered(_shown(text), rated[0], sender_id, _not_helpful_why(rated))
+            return
+        if set(rated) <= set(_answered_with(event)):
+            if not text.startswith("/"):
+                found[index] = Unanswered(_shown(text), rated[0], sender_id, _not_helpful_why(rated))
+                return
+            clicked = text.lstrip("/") in rated  # the question's button: the message before it asked
+
+
+def _not_helpful_why(rated: Sequence[str]) -> str:
+    return f"answered with {', '.join(rated)}, which the visitor marked 👎 not helpful"
 
 
 def _answered_by_a_click(after: Sequence[Mapping[str, Any]], faq_intents: Sequence[str]) -> bool:
@@ -164,7 +217,7 @@ def collect(conversations: Mapping[str, Sequence[Mapping[str, Any]]], faq_intent
 
 def pending_yaml(items: Sequence[Unanswered], intents: Sequence[str]) -> str:
     """The review file: the header, one entry per message, the questions to choose from."""
-    entries = [{"message": item.message, "suggested_intent": item.suggested_intent} for item in items]
+    entries = [{"message": item.message, "suggested_intent": item.suggested_intent, "why": item.why} for item in items]
     body = yaml.safe_dump({"messages": entries}, allow_unicode=True, sort_keys=False, width=1000)
     choices = "\n".join(f"#   {intent}" for intent in intents)
     return f"{HEADER}{body}\n# The questions (and out_of_scope):\n{choices}\n"
