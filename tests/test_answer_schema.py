@@ -183,3 +183,17 @@ def test_preview_shows_every_answer_for_web_and_sms_with_counts() -> None:
             assert f"  Website ({len(answer.text)} characters of 600" in result.stdout
     assert result.stdout.count("  SMS as sent (") == 2 * len(book.answers)
     assert "2 text messages" in result.stdout
+
+
+def test_preview_shows_an_answer_that_is_too_long_so_it_can_be_shortened(tmp_path: Path) -> None:
+    long_text = "A common dose of low-dose naltrexone is 4.5 mg, though the exact amount can vary by person. " * 8
+    edited = GOOD.replace(DOSE_TEXT, f"    text: >-\n      {long_text.strip()}\n")
+    path = tmp_path / "answers.yml"
+    path.write_text(edited, encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "tools.preview_answers", "--path", str(path), "ask_dose"],
+                            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, "the file is not good yet"
+    problems, preview = result.stdout.split("As the file is now:", 1)
+    assert f"the text for ask_dose is {len(long_text.strip())} characters" in problems
+    assert f"Website ({len(long_text.strip())} characters of 600 in the answer bubble  <-- too long)" in preview
+    assert "the exact amount can vary by person." in preview

@@ -3,7 +3,10 @@ in English and in Spanish (an answer not translated yet shows its English text u
 
 Usage: python -m tools.preview_answers [--path FILE] [INTENT ...]
 Uses the assistant's own rendering (answer_book/rendering.py) and GSM-7 conversion
-(answer_book/sms_text.py), so staff see exactly the words patients get.
+(answer_book/sms_text.py), so staff see exactly the words patients get. A file with problems (an
+answer too long, a missing field) is still shown as far as it can be read, after the problems, so
+an answer can be shortened by looking at it; the exit code is then 1 (the assistant does not serve
+that file until it is fixed).
 """
 from __future__ import annotations
 
@@ -11,9 +14,12 @@ import argparse
 import sys
 import textwrap
 from pathlib import Path
-from typing import Iterable, List, Optional
+from typing import Callable, Iterable, List, Optional
 
-from answer_book.model import AnswerBook, AnswersFileError
+import yaml
+
+from answer_book.model import AnswerBook, AnswersFileError, build_book
+from staff_files.yaml_source import read_staff_yaml
 from answer_book.schema import load_answer_book
 from answer_book.store import answers_path
 from answer_book.schema import CHAT_BUBBLE_MAX, SMS_MAX_SEGMENTS
@@ -87,11 +93,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--path", type=Path, default=answers_path(), help="the answers file (default: %(default)s)")
     parser.add_argument("--language", choices=["en", "es", "both"], default="both", help="default: both, each answer in English then Spanish")
     args = parser.parse_args(argv)
+    problems: List[str] = []
     try:
         book = load_answer_book(args.path)
     except AnswersFileError as error:
-        print("\n".join(error.lines()) + "\n\nFix these first (make check-answers lists them).")
-        return 1
+        problems = error.lines()
+        book = readable_book(args.path)
+        print("\n".join(problems) + "\n\nFix these (make check-answers lists them); until then the assistant "
+              "keeps serving the last good answers." + ("" if book is None else " As the file is now:\n"))
+        if book is None:
+            return 1
     unknown = [intent for intent in args.intents if intent not in book.answers]
     if unknown:
         print(f"No answer named {', '.join(unknown)}. The answers are: {', '.join(book.answers)}")
@@ -99,11 +110,28 @@ def main(argv: Optional[List[str]] = None) -> int:
     languages = ["en", "es"] if args.language == "both" else [args.language]
     for intent in args.intents or list(book.answers):
         for language in languages:
-            print("\n".join(preview_answer(book.in_language(language), intent)))
+            print("\n".join(shown_or_why(lambda: preview_answer(book.in_language(language), intent), intent)))
     if not args.intents:
         for language in languages:
-            print("\n".join(preview_messages(book.in_language(language))))
-    return 0
+            print("\n".join(shown_or_why(lambda: preview_messages(book.in_language(language)), "the messages")))
+    return 1 if problems else 0
+
+
+def readable_book(path: Path) -> Optional[AnswerBook]:
+    """The answers as far as the file can be read (blanks where it is wrong), or None if it is not YAML."""
+    try:
+        _, data = read_staff_yaml(path.read_text(encoding="utf-8"))
+        return build_book(data) if isinstance(data, dict) else None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+
+
+def shown_or_why(lines: Callable[[], Iterable[str]], what: str) -> List[str]:
+    """The preview of one answer, or a line saying it cannot be shown while the file has a problem there."""
+    try:
+        return list(lines())
+    except Exception as error:  # a field the problems above name is missing or of the wrong kind
+        return [f"=== {what}: cannot be shown until the problems above are fixed ({type(error).__name__})", ""]
 
 
 if __name__ == "__main__":
