@@ -159,5 +159,8 @@ report: $(VENV)/.installed ## What patients asked and what went unanswered: resu
 	$(PY) -m tools.report $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL))
 
 .PHONY: bench-report
+bench-review-loop: $(MODEL) ## The review loop twice on the simulated week: review, decisions, apply, retrain, the week again (results/review_loop.md; ~25 min)
+	$(PY) -m bench.review_loop
+
 bench-report: $(MODEL) ## A simulated week (N=500 conversations) checked against make report; its timing on 10,000 (results/report*)
 	set -o pipefail; $(PY) -m bench.simulated_week --conversations $(or $(N),500) | tee results/report_check.txt

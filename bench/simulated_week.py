@@ -357,17 +357,19 @@ def copy_to_many(source: Path, target: Path, conversations: int) -> int:
         return int(dst.execute("SELECT COUNT(*) FROM events").fetchone()[0])
 
 
-def simulate(work_dir: Path, count: int, seed: int) -> Tuple[Path, List[Planned], List[Sent], datetime]:
-    """Start the assistant on a fresh store in `work_dir`, play the week, stop it, spread the week."""
+def simulate(work_dir: Path, count: int, seed: int, model: Optional[Path] = None
+             ) -> Tuple[Path, List[Planned], List[Sent], datetime]:
+    """Start the assistant (`model`, default the project's) on a fresh store in `work_dir`, play the week,
+    stop it, spread the week."""
     from answer_book.schema import load_answer_book
     from answer_book.store import DEFAULT_ANSWERS_PATH
     from runtime.servers import ensure_action_token
-    from runtime.stack import start_assistant
+    from runtime.stack import DEFAULT_MODEL, start_assistant
 
     ensure_action_token()
     book = load_answer_book(DEFAULT_ANSWERS_PATH)
     plan = plan_week(count, seed, message_pools())
-    assistant = start_assistant(work_dir, env={"SMS_STORE_PATH": str(work_dir / "sms.db")})
+    assistant = start_assistant(work_dir, env={"SMS_STORE_PATH": str(work_dir / "sms.db")}, model=model or DEFAULT_MODEL)
     try:
         sent = play(assistant, plan, book)
     finally:
