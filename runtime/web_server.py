@@ -48,12 +48,16 @@ def content_security_policy(socket_url: str) -> str:
 
 
 def render_page(socket_url: str) -> bytes:
-    clinic = answer_store().current().clinic
+    book = answer_store().current()
+    clinic = book.clinic
     values = {
         "socket_url": socket_url,
         "clinic_name": clinic.name,
         "clinic_phone": clinic.phone,
         "clinic_tel": clinic.tel_uri,
+        # what the widget shows while it cannot reach the assistant (its Rasa server restarting, say)
+        "unavailable_en": book.message("service_unavailable", "web"),
+        "unavailable_es": book.in_language("es").message("service_unavailable", "web"),
     }
     page = ROUTES["/"][0].read_text(encoding="utf-8")
     for key, value in values.items():

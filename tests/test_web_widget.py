@@ -2,7 +2,8 @@
 
 Screenshots go to results/ with `make screenshots` (committed; `make test` writes them to a temporary folder): widget-normal-dose.png shows the answer to
 "Will normal dose naltrexone work for me?" with its quick replies and the call link; widget-feedback.png
-"Helpful? 👍 / 👎" under an answer and the reply to 👎, report-feedback.png that 👎 in `make report`'s page.
+"Helpful? 👍 / 👎" under an answer and the reply to 👎, report-feedback.png that 👎 in `make report`'s page,
+widget-unavailable.png the widget while the assistant cannot be reached.
 """
 from __future__ import annotations
 
@@ -307,3 +308,24 @@ def test_a_reply_lost_with_its_socket_comes_once_the_widget_reconnects(
     expect(chat.bot_message(answer.text)).to_have_count(1)
     session = chat.page.evaluate("JSON.parse(sessionStorage.getItem('chat_session')).session_id")
     assert user_texts(assistant.work_dir / "rasa.db", session, "socketio").count(question) == 1, "one turn"
+
+
+def test_with_the_assistant_unreachable_the_widget_gives_the_clinics_phone(
+    playwright_driver: Playwright, answer_book: AnswerBook, tmp_path: Path
+) -> None:
+    from runtime.servers import free_port
+
+    nothing_listens = f"http://127.0.0.1:{free_port()}"  # the Rasa server of `make run`, restarting
+    server = start_web_server(free_port(), nothing_listens)
+    context, chat = browser_chat(playwright_driver, server.url + "/", tmp_path / "chromium-profile", "en-US")
+    try:
+        chat.page.goto(chat.url)
+        chat.page.locator(".rw-launcher").click()
+        banner = chat.page.locator(".rw-header-and-loading .rw-loading")  # under the widget's title
+        expect(banner).to_have_text(answer_book.message("service_unavailable"))
+        assert answer_book.clinic.phone in banner.inner_text()
+        expect(chat.page.locator(".rw-new-message")).to_be_disabled()  # nothing typed into the void
+        chat.screenshot("widget-unavailable.png")
+    finally:
+        context.close()
+        server.stop()

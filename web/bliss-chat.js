@@ -12,8 +12,9 @@
   var spanish = (navigator.language || "").toLowerCase().indexOf("es") === 0;
   var words = spanish
     ? { subtitle: "Preguntas sobre la naltrexona en dosis baja", hint: "Escriba su pregunta sobre la LDN...",
-        start: '/greet{"language": "es"}' }
-    : { subtitle: "Questions about low-dose naltrexone", hint: "Ask a question about LDN...", start: "/greet" };
+        start: '/greet{"language": "es"}', unavailable: script.getAttribute("data-unavailable-es") }
+    : { subtitle: "Questions about low-dose naltrexone", hint: "Ask a question about LDN...", start: "/greet",
+        unavailable: script.getAttribute("data-unavailable") };
   // A message whose socket dropped before its reply (the server that had it stopped, the network
   // went away) is sent again once the widget has reconnected and its session is confirmed, marked
   // "resent": the server gives the stored reply if the first turn was stored, else answers it now
@@ -47,6 +48,12 @@
       subtitle: words.subtitle,
       inputTextFieldHint: words.hint,
       initPayload: words.start,
+      // While the assistant cannot be reached (its server restarting), the widget stays on the page and
+      // its header says so, with the clinic's phone and 911 (the apology of answers.yml, put in the page
+      // by its server); rasa-webchat would otherwise hide the whole widget.
+      hideWhenNotConnected: false,
+      withRules: false, // (Botfront's rules, unused) else rasa-webchat shows nothing until a session is confirmed
+      connectingText: words.unavailable || (spanish ? "Conectando..." : "Connecting..."),
       // "session": the conversation survives reloads and is forgotten when the tab closes
       // (a shared computer in a waiting room should not show the last patient's questions).
       params: { storage: "session" },
