@@ -21,10 +21,13 @@ import random
 import secrets
 import shutil
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import psycopg2
@@ -39,6 +42,7 @@ from tests.scale.stack import Stack, install_packages, make_work_dir
 from runtime.servers import (
     ACTION_READY_PATH,
     DEFAULT_MODEL,
+    PROJECT_DIR,
     RASA_READY_PATH,
     Server,
     free_port,
@@ -432,3 +436,35 @@ def test_conversations_survive_a_replica_stopping(deployment: Deployment) -> Non
     assert report["served_before_stop"]["stopped_replica"] and report["served_before_stop"]["surviving_replica"], (
         "nginx did not spread the conversations over both replicas"
     )
+
+
+def report_of(database_url: str, out: Path) -> Dict[str, Any]:
+    """`make report` as staff run it where DATABASE_URL is set: the PostgreSQL store, no --db."""
+    subprocess.run([sys.executable, "-m", "tools.report", "--out", str(out)], cwd=PROJECT_DIR, check=True,
+                   env={**os.environ, "DATABASE_URL": database_url}, capture_output=True, text=True, timeout=300)
+    return json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+
+
+def test_make_report_and_make_forget_work_on_the_live_postgresql_store(deployment: Deployment, tmp_path: Path) -> None:
+    run_id = secrets.token_hex(3)
+    asked = {f"report-{run_id}-answered": "What is LDN?", f"report-{run_id}-unanswered": "do you sell cbd gummies"}
+    for sender, text in asked.items():
+        assert send(deployment, sender, text, sender).status == 200
+    report = report_of(deployment.stack.database_url, tmp_path / "report.html")
+    with psycopg2.connect(deployment.stack.database_url) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(DISTINCT sender_id) FROM events WHERE type_name = 'user'")
+        (conversations,) = cursor.fetchone()
+    assert report["conversations"] == conversations
+    assert report["answers"].get("ask_what_is_ldn", 0) >= 1
+    unanswered = [m["text"] for group in report["unanswered"] for m in group["messages"]]
+    assert "do you sell cbd gummies" in unanswered
+
+    forget = subprocess.run(
+        [sys.executable, "-m", "tools.forget_conversation", f"report-{run_id}-unanswered", "--endpoints",
+         str(deployment.stack.work_dir / "endpoints_1.yml"), "--sms-store", deployment.stack.database_url],
+        cwd=PROJECT_DIR, env={**os.environ, "DATABASE_URL": deployment.stack.database_url},
+        capture_output=True, text=True, timeout=120)
+    assert forget.returncode == 0, forget.stdout + forget.stderr
+    after = report_of(deployment.stack.database_url, tmp_path / "after.html")
+    assert after["conversations"] == conversations - 1
+    assert "do you sell cbd gummies" not in [m["text"] for group in after["unanswered"] for m in group["messages"]]
