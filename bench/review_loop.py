@@ -25,12 +25,12 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import yaml
 
 from bench.simulated_week import PROJECT_DIR, Sent, simulate
+from runtime.log_privacy import redact
 from tools.review import collect, faq_and_out_of_scope, pending_yaml, same_text, stored_conversations, training_texts
 from tools.review_apply import apply_review, held_out_texts
 
 DECISIONS = PROJECT_DIR / "bench" / "review_loop_decisions.yml"
 RESULTS_NAME = "review_loop.md"
-ANSWERED = ("answered", "clicked")
 
 
 def decided_review(pending: Path, decisions: Mapping[str, str]) -> Tuple[int, int]:
@@ -56,42 +56,64 @@ def train(data_dir: Path, out_dir: Path) -> Path:
     return out_dir / "reviewed.tar.gz"
 
 
-def model_outcomes(sent: Sequence[Sent]) -> Dict[str, Tuple[str, Tuple[str, ...]]]:
-    """same_text(message) -> (what the model did, the answers given), the first time the week sent it.
-    A click on "Did you mean" counts as answered; 👎 does not change what the model did."""
-    outcomes: Dict[str, Tuple[str, Tuple[str, ...]]] = {}
+Occurrences = List[Tuple[str, Tuple[str, ...]]]
+
+
+def model_outcomes(sent: Sequence[Sent]) -> Dict[str, Occurrences]:
+    """same_text(message as the review file shows it) -> (what the model did, the answers given) each time
+    the week sent it. "clicked" is a "Did you mean" the visitor clicked: no answer until the click. A 👎
+    does not change what the model did."""
+    outcomes: Dict[str, Occurrences] = {}
     for turn in sent:
         if turn.outcome == "feedback" or turn.text.startswith("/"):
             continue
         outcome = "answered" if turn.answers else turn.outcome
-        outcomes.setdefault(same_text(turn.text), (outcome, tuple(turn.answers)))
+        outcomes.setdefault(same_text(redact(turn.text)), []).append((outcome, tuple(turn.answers)))
     return outcomes
 
 
-def report(reviewed: Sequence[Tuple[str, str]], before: Mapping[str, Tuple[str, Tuple[str, ...]]],
-           after: Mapping[str, Tuple[str, Tuple[str, ...]]], intro: str) -> Tuple[str, int]:
+def answered_each_time(occurrences: Occurrences, intent: Optional[str] = None) -> bool:
+    """Whether the model answered the message every time it came (with `intent`, when given)."""
+    return bool(occurrences) and all(outcome == "answered" and (intent is None or intent in answers)
+                                     for outcome, answers in occurrences)
+
+
+def shown(occurrences: Occurrences) -> str:
+    counts: Dict[str, int] = {}
+    for outcome, answers in occurrences:
+        key = f"{outcome} {', '.join(answers)}".strip()
+        counts[key] = counts.get(key, 0) + 1
+    return "; ".join(f"{key} ×{count}" if count > 1 else key for key, count in counts.items()) or "-"
+
+
+def report(reviewed: Sequence[Tuple[str, str]], before: Mapping[str, Occurrences],
+           after: Mapping[str, Occurrences], intro: str) -> Tuple[str, int]:
     """The results page, and how many reviewed messages moved to the answer the staff member chose."""
     rows, moved = [], 0
     for message, intent in reviewed:
-        first, second = before.get(same_text(message), ("-", ())), after.get(same_text(message), ("-", ()))
-        right = intent != "out_of_scope" and second[0] in ANSWERED and intent in second[1]
-        moved += right and first[0] not in ANSWERED
-        rows.append(f"| {message} | {intent} | {first[0]} {', '.join(first[1])} | {second[0]} {', '.join(second[1])} "
-                    f"| {'yes' if right and first[0] not in ANSWERED else ''} |")
+        first, second = before.get(same_text(message), []), after.get(same_text(message), [])
+        move = intent != "out_of_scope" and not answered_each_time(first) and answered_each_time(second, intent)
+        moved += move
+        rows.append(f"| {message} | {intent} | {shown(first)} | {shown(second)} | {'yes' if move else ''} |")
     common = [key for key in before if key in after]
-    gained = sum(1 for key in common if before[key][0] not in ANSWERED and after[key][0] in ANSWERED)
-    lost = sum(1 for key in common if before[key][0] in ANSWERED and after[key][0] not in ANSWERED)
-    changed = sum(1 for key in common if before[key][0] in ANSWERED and after[key][0] in ANSWERED
-                  and before[key][1] != after[key][1])
-    unanswered = [sum(1 for key in common if side[key][0] == "unanswered") for side in (before, after)]
+    gained = sum(1 for key in common if not answered_each_time(before[key]) and answered_each_time(after[key]))
+    worse = [key for key in common if answered_each_time(before[key]) and not answered_each_time(after[key])]
+    lost = len(worse)
+    changed = sum(1 for key in common if answered_each_time(before[key]) and answered_each_time(after[key])
+                  and {answers for _, answers in before[key]} != {answers for _, answers in after[key]})
+    unanswered = [sum(1 for key in common if not answered_each_time(side[key])) for side in (before, after)]
     page = "\n".join([
         "# The review loop on the simulated week (`make bench-review-loop`)", "", intro, "",
-        f"- Reviewed messages that moved from unanswered to the answer chosen in review: **{moved}** "
-        f"of {len(reviewed)} reviewed (target: at least 5).",
-        f"- The week's {len(common)} different messages: unanswered {unanswered[0]} in week 1, {unanswered[1]} in "
-        f"week 2; {gained} went from unanswered to answered, {lost} from answered to unanswered, {changed} "
-        "answered with another answer.", "",
-        "| Message (as reviewed) | Chosen in review | Week 1 | Week 2 | Moved |", "|---|---|---|---|---|", *rows, ""])
+        f"- Reviewed messages that moved from not answered (at least once) to answered with the question chosen "
+        f"in review (every time): **{moved}** of {len(reviewed)} reviewed (target: at least 5).",
+        f"- The week's {len(common)} different messages (small talk, emergencies and out-of-scope ones included): "
+        f"not answered at least once {unanswered[0]} in week 1, {unanswered[1]} in week 2; {gained} went from not "
+        f"answered to answered every time, {lost} the other way, {changed} answered with another answer.",
+        "- A message counts as not answered when it got the scope reply, the article, or \"Did you mean\" "
+        "(clicked or not); a 👎 does not change what the model did.", "",
+        "| Message (as reviewed) | Chosen in review | Week 1 | Week 2 | Moved |", "|---|---|---|---|---|", *rows, "",
+        "Answered every time in week 1, not in week 2 (as compared, lower case):", "",
+        *(f"- {key}: {shown(before[key])} -> {shown(after[key])}" for key in worse), ""])
     return page, moved
 
 
