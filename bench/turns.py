@@ -181,8 +181,8 @@ def main() -> None:
     (RESULTS_DIR / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     plot(report, RESULTS_DIR / f"{name}.png")
     print(summary(report))
-    for name, pipeline in pipelines.items():
-        print(f"{name}:", *limit_lines(pipeline["ratio_to_limit"]), sep="\n")
+    for pipeline_name, pipeline in pipelines.items():
+        print(f"{pipeline_name}:", *limit_lines(pipeline["ratio_to_limit"]), sep="\n")
     print(f"Wrote results/{name}.json and results/{name}.png")
     long_run = pipelines["ours"]["full_turn"].get("long_run", {})
     total_errors = (sum(level["errors"] for level in pipelines["ours"]["full_turn"]["levels"]) + long_run.get("errors", 0)
