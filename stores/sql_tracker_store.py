@@ -50,7 +50,8 @@ class ClinicSQLTrackerStore(SQLTrackerStore):
         return await when_reachable(super().retrieve_full_tracker, conversation_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's save (it stores only the events not stored yet, so trying again never doubles one)."""
+        """Rasa's save: only the events not stored yet, so trying again never doubles one (how many are
+        stored comes from the cache when the store still holds exactly its rows, else from Rasa's count)."""
         await when_reachable(self._save, tracker)
 
     # Reading the session: synchronous, like Rasa's, so no other turn of this process runs in between
