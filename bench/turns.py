@@ -5,7 +5,8 @@ in-process (bench/nlu_speed.py), then both servers on free loopback ports with a
 SQLite tracker store: start-up time until the first answer, reply time p50/p95/p99 and
 messages per second at 1, 8 and 32 concurrent conversations, and (ours; the default too with
 BENCH_LONG_RUN_BOTH=1) 2,000 messages across 50 concurrent conversations; errors counted;
-peak memory of both servers. Writes results/bench.json and results/bench.png and prints a
+peak memory of both servers; one conversation of 80 messages (its 80th reply against its 5th)
+and the ratios to the limit, the NLU alone of the same run (bench/limit.py). Writes results/bench.json and results/bench.png and prints a
 summary. Every step has a timeout; temporary files are removed at the end.
 
 BENCH_QUICK=1 runs a small version (our pipeline only, no training: uses models/bliss.tar.gz)
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
 
+from bench.limit import limit_lines, limit_ratios, long_conversation
 from bench.load import conversations, rest_turn, run_load
 from eval.full_models import default_config, train
 from tools.process_memory import peak_rss_mb
@@ -102,6 +104,7 @@ def full_turn(model: Path, work: Path, apology: str, long_run: bool) -> Dict[str
         rasa, actions, url = assistant.rasa, assistant.actions, assistant.rest_url
         startup = asyncio.run(_first_answer(url, rasa, apology))  # since the Rasa server was spawned
         result = asyncio.run(_rest_levels(url, apology, long_run))
+        result["long_conversation"] = asyncio.run(long_conversation(url, apology))
         result["startup_seconds"] = round(startup, 1)
         result["rasa_server_peak_rss_mb"] = peak_rss_mb(rasa.process.pid)
         result["action_server_peak_rss_mb"] = peak_rss_mb(actions.process.pid)
@@ -123,9 +126,11 @@ def bench_pipeline(name: str, config: Path, work: Path, apology: str, long_run: 
     nlu = nlu_only(model, work)
     print(f"[{name}] full turn over REST with the action server ...", flush=True)
     rest = full_turn(model, work, apology, long_run)
-    return {"config": str(config.relative_to(PROJECT_DIR)) if config.is_relative_to(PROJECT_DIR) else
-            "Rasa 3.6 default_config.yml", "training_seconds": train_seconds,
-            "model_mb": round(model.stat().st_size / 1e6, 1), "nlu_only": nlu, "full_turn": rest}
+    result = {"config": str(config.relative_to(PROJECT_DIR)) if config.is_relative_to(PROJECT_DIR) else
+              "Rasa 3.6 default_config.yml", "training_seconds": train_seconds,
+              "model_mb": round(model.stat().st_size / 1e6, 1), "nlu_only": nlu, "full_turn": rest}
+    result["ratio_to_limit"] = limit_ratios(result)
+    return result
 
 
 def ratios(ours: Dict[str, Any], default: Dict[str, Any]) -> Dict[str, Any]:
@@ -176,9 +181,12 @@ def main() -> None:
     (RESULTS_DIR / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     plot(report, RESULTS_DIR / f"{name}.png")
     print(summary(report))
+    for pipeline_name, pipeline in pipelines.items():
+        print(f"{pipeline_name}:", *limit_lines(pipeline["ratio_to_limit"]), sep="\n")
     print(f"Wrote results/{name}.json and results/{name}.png")
     long_run = pipelines["ours"]["full_turn"].get("long_run", {})
-    total_errors = sum(level["errors"] for level in pipelines["ours"]["full_turn"]["levels"]) + long_run.get("errors", 0)
+    total_errors = (sum(level["errors"] for level in pipelines["ours"]["full_turn"]["levels"]) + long_run.get("errors", 0)
+                    + pipelines["ours"]["full_turn"]["long_conversation"]["errors"])
     if total_errors:
         sys.exit(f"{total_errors} errors in our pipeline's REST runs (see error_examples in the JSON)")
 

@@ -6,24 +6,37 @@ Subclasses tune the engine (stores/sqlite_tracker_store.py: WAL and pooled conne
 A database that is restarting is waited for (stores/reachable.py) instead of losing the turn: without
 that, `make test-faults` lost 16 of the 41 messages sent while PostgreSQL was killed and restarted,
 some of them already answered (the reply was sent, the save failed).
+
+The current session's events are kept between turns (stores/session_cache.py) instead of being read
+and deserialised again on every turn. Each retrieve asks the database, in one statement, how many
+rows the sender has, the newest row id and the rows newer than the cached ones: the same count and
+id reuse the cache; only newer rows (another replica's turn) are read and appended; anything else (a
+deleted conversation, `make forget`, a new session, a row committed late) reads the session again as
+Rasa does. Save checks the same two numbers instead of Rasa's count of the session's rows.
 """
 from __future__ import annotations
 
-from typing import Any, Optional, Text
+import itertools
+import json
+from typing import Any, List, Optional, Sequence, Text, Tuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from stores import channel_sender_ids
 from stores.reachable import when_reachable
+from stores.session_cache import MAX_CACHED_EVENTS, CachedSession, SessionCache
 
 
 class ClinicSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, cached_events: int = MAX_CACHED_EVENTS, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.engine = self.tuned_engine(self.engine)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self.sessions = SessionCache(int(cached_events))
         channel_sender_ids.migrate(self.engine)
 
     def tuned_engine(self, engine: sa.engine.Engine) -> sa.engine.Engine:
@@ -31,11 +44,116 @@ class ClinicSQLTrackerStore(SQLTrackerStore):
         return engine
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        return await when_reachable(super().retrieve, sender_id)
+        return await when_reachable(self._retrieve_session, sender_id)
 
     async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
         return await when_reachable(super().retrieve_full_tracker, conversation_id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's save (it stores only the events not stored yet, so trying again never doubles one)."""
-        await when_reachable(super().save, tracker)
+        """Rasa's save: only the events not stored yet, so trying again never doubles one (how many are
+        stored comes from the cache when the store still holds exactly its rows, else from Rasa's count)."""
+        await when_reachable(self._save, tracker)
+
+    # Reading the session: synchronous, like Rasa's, so no other turn of this process runs in between
+    def _retrieve_session(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        with self.session_scope() as session:
+            current = self._current_session(session, sender_id)
+        if not self.domain or current is None or current.session_rows == 0:
+            return None
+        return DialogueStateTracker.from_events(sender_id, list(current.events), self.domain.slots)
+
+    def _rows_after(self, session: sa.orm.Session, sender_id: Text, after: int) -> Tuple[int, int, List[Any]]:
+        """(rows of the sender, newest row id, the rows with an id above `after`), from one statement
+        so the three agree (one snapshot of the table, also while other replicas write)."""
+        table = self.SQLEvent.__table__
+        totals = (sa.select(sa.func.count().label("total"), sa.func.max(table.c.id).label("newest"))
+                  .where(table.c.sender_id == sender_id).subquery())
+        later = (sa.select(table.c.id, table.c.type_name, table.c.timestamp, table.c.data)
+                 .where(table.c.sender_id == sender_id, table.c.id > after).subquery())
+        result = session.execute(
+            sa.select(totals.c.total, totals.c.newest, later.c.id, later.c.type_name, later.c.timestamp, later.c.data)
+            .select_from(totals.outerjoin(later, sa.true())).order_by(later.c.id)
+        ).all()
+        total, newest = (result[0][0] or 0, result[0][1] or 0) if result else (0, 0)
+        return total, newest, [row for row in result if row.id is not None]
+
+    def _current_session(self, session: sa.orm.Session, sender_id: Text) -> Optional[CachedSession]:
+        cached = self.sessions.get(sender_id)
+        if cached is not None:
+            total, newest, rows = self._rows_after(session, sender_id, cached.newest_id)
+            if total == cached.stored_rows + len(rows) and not any(row.type_name == SessionStarted.type_name for row in rows):
+                if rows:
+                    in_session = [row for row in rows if _in_session(row.timestamp, cached.session_start)]
+                    cached = cached.extended(_events(in_session), len(in_session), total, newest)
+                    self.sessions.put(sender_id, cached)
+                return cached
+        total, newest, rows = self._rows_after(session, sender_id, 0)
+        if total == 0:
+            self.sessions.forget(sender_id)
+            return None
+        starts = [row.timestamp for row in rows if row.type_name == SessionStarted.type_name and row.timestamp is not None]
+        session_start = max(starts) if starts else None  # Rasa's session query: max(timestamp) of session_started
+        in_session = [row for row in rows if _in_session(row.timestamp, session_start)]
+        current = CachedSession(tuple(_events(in_session)), len(in_session), total, newest, session_start)
+        self.sessions.put(sender_id, current)
+        return current
+
+    # Saving the new events
+    async def _save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        sender_id = tracker.sender_id
+        with self.session_scope() as session:
+            cached = self._unchanged_cache(session, sender_id)
+            stored = cached.session_rows if cached else self._event_query(session, sender_id, False).count()
+            new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+            rows = [self._row(sender_id, event) for event in new_events]
+            session.add_all(rows)
+            session.flush()  # the rows get their ids
+            ids, stored_data = [row.id for row in rows], [row.data for row in rows]
+            session.commit()
+        if cached is None:
+            return
+        # as a later read would deserialise them, not the objects Rasa holds and may go on changing
+        events = deserialise_events([json.loads(data) for data in stored_data])
+        if any(_starts_or_leaves_session(event, cached.session_start) for event in events):
+            self.sessions.forget(sender_id)  # read the new session from the store next time
+        else:
+            self.sessions.put(sender_id, cached.extended(events, len(rows), cached.stored_rows + len(rows),
+                                                         max(ids, default=cached.newest_id)))
+
+    def _unchanged_cache(self, session: sa.orm.Session, sender_id: Text) -> Optional[CachedSession]:
+        """The cached session if the store still holds exactly its rows (else it is dropped)."""
+        cached = self.sessions.get(sender_id)
+        if cached is None:
+            return None
+        table = self.SQLEvent.__table__
+        total, newest = session.execute(
+            sa.select(sa.func.count(), sa.func.max(table.c.id)).where(table.c.sender_id == sender_id)
+        ).one()
+        if (total, newest or 0) == (cached.stored_rows, cached.newest_id):
+            return cached
+        self.sessions.forget(sender_id)
+        return None
+
+    def _row(self, sender_id: Text, event: Event) -> Any:
+        """The events table row of `event`, as Rasa's save writes it."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"), data=json.dumps(data),
+        )
+
+
+def _in_session(timestamp: Optional[float], session_start: Optional[float]) -> bool:
+    """Rasa's session filter: `timestamp >= session_start OR session_start IS NULL` (NULL >= x is false)."""
+    return session_start is None or (timestamp is not None and timestamp >= session_start)
+
+
+def _starts_or_leaves_session(event: Event, session_start: Optional[float]) -> bool:
+    return isinstance(event, SessionStarted) or not _in_session(event.timestamp, session_start)
+
+
+def _events(rows: Sequence[Any]) -> List[Event]:
+    """The Events of result rows, deserialised as Rasa's retrieve does."""
+    return deserialise_events([json.loads(row.data) for row in rows])
