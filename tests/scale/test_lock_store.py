@@ -142,3 +142,40 @@ def test_atomic_lock_store_lets_one_replica_at_a_time_into_a_conversation(redis_
     assert state["errors"] == 0, f"{state['errors']} turns lost their ticket"
     assert state["most_inside"] == 1, f"{state['most_inside']} replicas were inside one conversation at once"
     assert state["turns"] == REPLICAS * TURNS_PER_REPLICA
+
+
+def test_a_killed_replicas_ticket_frees_the_conversation_within_its_lease(redis_url: str) -> None:
+    from stores.redis_lock import TICKET_LEASE_SECONDS
+
+    dead, alive = replica_store(AtomicRedisLockStore, redis_url), replica_store(AtomicRedisLockStore, redis_url)
+    conversation = f"killed-{secrets.token_hex(4)}"
+    dead.issue_ticket(conversation, TICKET_LEASE_SECONDS)  # taken, then the replica died: never renewed
+
+    async def next_turn() -> float:
+        started = time.monotonic()
+        async with alive.lock(conversation):
+            return time.monotonic() - started
+
+    waited = asyncio.run(next_turn())
+    assert TICKET_LEASE_SECONDS - 1 < waited < TICKET_LEASE_SECONDS + 3, f"waited {waited:.1f} s (Rasa's lifetime: 60 s)"
+
+
+def test_a_live_turn_longer_than_the_lease_keeps_the_conversation(redis_url: str) -> None:
+    from stores.redis_lock import TICKET_LEASE_SECONDS
+
+    first, second = replica_store(AtomicRedisLockStore, redis_url), replica_store(AtomicRedisLockStore, redis_url)
+    conversation = f"long-{secrets.token_hex(4)}"
+    spans = {}
+
+    async def turn(store: LockStore, name: str, delay: float, seconds: float) -> None:
+        await asyncio.sleep(delay)
+        async with store.lock(conversation):
+            spans[name] = [time.monotonic()]
+            await asyncio.sleep(seconds)
+            spans[name].append(time.monotonic())
+
+    async def both() -> None:
+        await asyncio.gather(turn(first, "long", 0, TICKET_LEASE_SECONDS * 1.5), turn(second, "next", 1, 0.1))
+
+    asyncio.run(both())
+    assert spans["next"][0] >= spans["long"][1], "the next turn started while the long one still ran"
