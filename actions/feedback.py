@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 
 from answer_book.model import AnswerBook
 from actions.clinic_action import ClinicAction
-from answer_book.rendering import ANSWER_ENTITY, HELPFUL, Message, feedback_reply_messages
+from answer_book.rendering import HELPFUL, Message, feedback_reply_messages, rated_answers
 
 
 class ActionAcknowledgeFeedback(ClinicAction):
@@ -27,5 +27,5 @@ class ActionAcknowledgeFeedback(ClinicAction):
 
     def reply(self, book: AnswerBook, tracker: Tracker, kind: str) -> List[Message]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        rated = [str(e.get("value")) for e in tracker.latest_message.get("entities") or [] if e.get("entity") == ANSWER_ENTITY]
+        rated = rated_answers(tracker.latest_message)
         return feedback_reply_messages(book, intent or HELPFUL, rated, kind)

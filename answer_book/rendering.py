@@ -6,7 +6,7 @@ Plain Python: each function returns a list of dicts with "text" and optional
 from __future__ import annotations
 
 import json
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from answer_book.model import Answer, AnswerBook
 
@@ -62,6 +62,11 @@ FEEDBACK_INTENTS = (HELPFUL, NOT_HELPFUL)
 #: The entity of a feedback payload: the answer(s) it is about, so a click on an old answer's
 #: button still rates that answer.
 ANSWER_ENTITY = "answer"
+
+
+def rated_answers(parse_data: Dict[str, Any]) -> List[str]:
+    """The answers a parsed 👍 / 👎 click rates: its `answer` entities."""
+    return [str(entity.get("value")) for entity in parse_data.get("entities") or [] if entity.get("entity") == ANSWER_ENTITY]
 
 
 def asks_for_feedback(input_channel: Optional[str]) -> bool:

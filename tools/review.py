@@ -25,7 +25,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import yaml
 
-from answer_book.rendering import ANSWER_ENTITY, NOT_HELPFUL
+from answer_book.rendering import NOT_HELPFUL, rated_answers
 from runtime.endpoints import DATABASE_URL_VAR, endpoints_config
 from runtime.log_privacy import redact
 from safety.emergency_net import fold_accents
@@ -126,7 +126,7 @@ def unanswered_messages(sender_id: str, events: Sequence[Mapping[str, Any]],
         parse_data = event.get("parse_data") or {}
         intent = (parse_data.get("intent") or {}).get("name")
         if intent == NOT_HELPFUL:
-            _mark_not_helpful(found, events[:index], _rated(parse_data), sender_id)
+            _mark_not_helpful(found, events[:index], rated_answers(parse_data), sender_id)
         if not text or text.startswith("/") or intent not in UNANSWERED_INTENTS:
             continue
         if _answered_by_a_click(events[index + 1:], faq_intents):
@@ -138,11 +138,6 @@ def unanswered_messages(sender_id: str, events: Sequence[Mapping[str, Any]],
 
 def _shown(text: str) -> str:
     return redact(" ".join(text.split()))
-
-
-def _rated(parse_data: Mapping[str, Any]) -> List[str]:
-    """The answers a 👍 / 👎 click rates (its `answer` entities)."""
-    return [str(entity.get("value")) for entity in parse_data.get("entities") or [] if entity.get("entity") == ANSWER_ENTITY]
 
 
 def _answered_with(event: Mapping[str, Any]) -> List[str]:

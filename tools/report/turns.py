@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Tuple
 
 from answer_book.model import AnswerBook
-from answer_book.rendering import ANSWER_ENTITY, FEEDBACK_INTENTS, NOT_HELPFUL
+from answer_book.rendering import FEEDBACK_INTENTS, NOT_HELPFUL, rated_answers
 from runtime.log_privacy import redact
 from tools.report.store import StoredEvent
 
@@ -97,7 +97,7 @@ def _user_turn(event: StoredEvent) -> Turn:
     )
     if turn.intent in FEEDBACK_INTENTS:
         turn.outcome, turn.answers = "feedback", []
-        turn.rated = [str(e.get("value")) for e in parse_data.get("entities") or [] if e.get("entity") == ANSWER_ENTITY]
+        turn.rated = rated_answers(parse_data)
     return turn
 
 
