@@ -19,26 +19,32 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Sequence
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence
 
 from actions.clarify import close_call
 from answer_book.model import AnswerBook
 from eval.nlu_metrics import EMERGENCY, OUT_OF_SCOPE, Prediction
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-#: The training files written after real patients' questions (issue 15, item 1).
-REAL_TRAINING_FILES = (PROJECT_DIR / "data" / "nlu" / "real_questions.yml",
-                       PROJECT_DIR / "data" / "nlu" / "faq_real_topics.yml")
+NLU_DIR = PROJECT_DIR / "data" / "nlu"
 THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 AMBIGUITIES = (0.1, 0.2)
 WRONG_COST, UNANSWERED_COST, ONE_CLICK_COST = 1.0, 0.5, 0.25
 
 
-def real_training_texts(paths: Iterable[Path] = REAL_TRAINING_FILES) -> FrozenSet[str]:
-    """Every example sentence of the given Rasa NLU files, read by Rasa's loader (as training_examples is)."""
+def real_training_files() -> List[Path]:
+    """The training files written after real patients' questions (issue 15, item 1; round 2's per group)."""
+    return [NLU_DIR / "real_questions.yml", NLU_DIR / "faq_real_topics.yml",
+            *sorted(NLU_DIR.glob("patient_wording_*.yml"))]
+
+
+def real_training_texts(paths: Optional[Iterable[Path]] = None) -> FrozenSet[str]:
+    """Every example sentence of the given Rasa NLU files (default: real_training_files()), read by Rasa's
+    loader (as training_examples is)."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    return frozenset(str(m.get("text")) for path in paths for m in load_data(str(path)).intent_examples)
+    files = real_training_files() if paths is None else paths
+    return frozenset(str(m.get("text")) for path in files for m in load_data(str(path)).intent_examples)
 
 
 def simulated_outcome(prediction: Prediction, threshold: float, ambiguity: float, book: AnswerBook) -> str:
