@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence
+from typing import Dict, FrozenSet, List, Sequence
 
 from actions.clarify import close_call
 from answer_book.model import AnswerBook
@@ -38,13 +38,11 @@ def real_training_files() -> List[Path]:
             *sorted(NLU_DIR.glob("patient_wording_*.yml"))]
 
 
-def real_training_texts(paths: Optional[Iterable[Path]] = None) -> FrozenSet[str]:
-    """Every example sentence of the given Rasa NLU files (default: real_training_files()), read by Rasa's
-    loader (as training_examples is)."""
+def real_training_texts() -> FrozenSet[str]:
+    """Every example sentence of real_training_files(), read by Rasa's loader (as training_examples is)."""
     from rasa.shared.nlu.training_data.loading import load_data
 
-    files = real_training_files() if paths is None else paths
-    return frozenset(str(m.get("text")) for path in files for m in load_data(str(path)).intent_examples)
+    return frozenset(str(m.get("text")) for path in real_training_files() for m in load_data(str(path)).intent_examples)
 
 
 def simulated_outcome(prediction: Prediction, threshold: float, ambiguity: float, book: AnswerBook) -> str:
