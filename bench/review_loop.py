@@ -26,7 +26,8 @@ import yaml
 
 from bench.simulated_week import PROJECT_DIR, Sent, simulate
 from runtime.log_privacy import redact
-from tools.review import collect, faq_and_out_of_scope, pending_yaml, same_text, stored_conversations, training_texts
+from tools.review import (collect, faq_and_out_of_scope, messages_yaml, pending_yaml, same_text, stored_conversations,
+                          training_texts)
 from tools.review_apply import apply_review, held_out_texts
 
 DECISIONS = PROJECT_DIR / "bench" / "review_loop_decisions.yml"
@@ -40,12 +41,8 @@ def decided_review(pending: Path, decisions: Mapping[str, str]) -> Tuple[int, in
     by_text = {same_text(message): intent for message, intent in decisions.items()}
     kept = [{"message": e["message"], "suggested_intent": by_text[same_text(e["message"])]}
             for e in entries if same_text(e["message"]) in by_text]
-    pending.write_text(pending_yaml_entries(kept), encoding="utf-8")
+    pending.write_text(messages_yaml(kept), encoding="utf-8")
     return len(kept), len(entries) - len(kept)
-
-
-def pending_yaml_entries(entries: Sequence[Dict[str, str]]) -> str:
-    return yaml.safe_dump({"messages": list(entries)}, allow_unicode=True, sort_keys=False, width=1000)
 
 
 def train(data_dir: Path, out_dir: Path) -> Path:

@@ -210,10 +210,15 @@ def collect(conversations: Mapping[str, Sequence[Mapping[str, Any]]], faq_intent
     return collected
 
 
+def messages_yaml(entries: Sequence[Dict[str, str]]) -> str:
+    """The review file's list of messages, as YAML (one line per field, however long the message)."""
+    return yaml.safe_dump({"messages": list(entries)}, allow_unicode=True, sort_keys=False, width=1000)
+
+
 def pending_yaml(items: Sequence[Unanswered], intents: Sequence[str]) -> str:
     """The review file: the header, one entry per message, the questions to choose from."""
-    entries = [{"message": item.message, "suggested_intent": item.suggested_intent, "why": item.why} for item in items]
-    body = yaml.safe_dump({"messages": entries}, allow_unicode=True, sort_keys=False, width=1000)
+    body = messages_yaml([{"message": item.message, "suggested_intent": item.suggested_intent, "why": item.why}
+                          for item in items])
     choices = "\n".join(f"#   {intent}" for intent in intents)
     return f"{HEADER}{body}\n# The questions (and out_of_scope):\n{choices}\n"
 

@@ -21,7 +21,12 @@
   // (channels/socketio.py). rasa-webchat keeps the conversation in sessionStorage ("chat_session").
   var dropped = false;
   function unansweredVisitorMessage() {
-    var stored = JSON.parse(sessionStorage.getItem("chat_session") || "{}");
+    var stored;
+    try {
+      stored = JSON.parse(sessionStorage.getItem("chat_session") || "{}") || {};
+    } catch (unreadable) {  // another script or an old widget version wrote it: nothing to resend
+      return null;
+    }
     var shown = (stored.conversation || []).filter(function (message) { return !message.hidden; });
     var last = shown[shown.length - 1];
     return last && last.sender === "client" && last.text ? last.text : null;
