@@ -28,3 +28,10 @@ def test_raw_samples_are_counted_and_idle_is_left_out_of_the_shares(tmp_path: Pa
 
     assert counts == {"tracker store: SQL": 3, "NLU graph (featurizers, DIET, LR)": 1, "idle (event loop waiting)": 100}
     assert shares(counts) == {"tracker store: SQL": 0.75, "NLU graph (featurizers, DIET, LR)": 0.25}
+
+
+def test_uvloops_own_loop_is_idle_but_a_callback_inside_it_is_not() -> None:
+    loop = "_run_code (runpy.py:86);run (sanic/app.py:1204);serve_single (sanic/server/runners.py:206);serve (sanic/server/runners.py:155)"
+    assert bucket_of(loop) == "idle (event loop waiting)"
+    assert bucket_of(f"{loop};http1 (sanic/http.py:100)") == "the rest of the request (sanic, Rasa's processor, our channels)"
+    assert bucket_of(f"{loop};{DIET}") == "NLU graph (featurizers, DIET, LR)"
