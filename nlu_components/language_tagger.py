@@ -17,7 +17,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from answer_book.language_detection import detect
+from answer_book.language_detection import detect, preload
 from answer_book.rendering import LANGUAGE_ENTITY
 
 EXTRACTOR = "LanguageTagger"
@@ -32,6 +32,7 @@ class LanguageTagger(GraphComponent):
         cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
         execution_context: ExecutionContext,
     ) -> "LanguageTagger":
+        preload()  # with the model, not in the first visitor's turn
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -51,3 +51,14 @@ def test_the_tagger_adds_the_language_entity_only_when_the_message_tells() -> No
     LanguageTagger().process([spanish, number, payload])
     assert [(e["entity"], e["value"]) for e in spanish.get(ENTITIES)] == [("language", "es")]
     assert not number.get(ENTITIES) and not payload.get(ENTITIES)
+
+
+def test_the_tagger_loads_the_detector_with_the_model_not_in_a_visitors_turn() -> None:
+    from answer_book import language_detection
+    from nlu_components.language_tagger import LanguageTagger
+
+    language_detection._detector.cache_clear()
+    LanguageTagger.create({}, None, None, None)  # type: ignore[arg-type]
+    assert language_detection._detector.cache_info().currsize == 1
+    assert detect("insomnia and vivid dreams") in ("en", None)
+    assert language_detection._detector.cache_info().misses == 1  # the message found it loaded
