@@ -2,7 +2,8 @@
 
 Loads the model with Agent.load and times `await agent.parse_message(text)` at the same
 concurrency levels as the REST runs (parsing is CPU-bound, so concurrent parses queue
-behind each other in the event loop, as they do inside the Rasa server).
+behind each other in the event loop, as they do inside the Rasa server). The model's graphs run as
+in the Rasa server (runtime/patches/graph_runner.py), so the turn and the parse are compared alike.
 """
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ LEVELS = ((1, 10, 30), (8, 8, 38), (32, 32, 10))
 async def measure(model: str) -> Dict[str, Any]:
     from rasa.core.agent import Agent
 
+    from runtime.patches import graph_runner
+
+    graph_runner.install()
     started = time.perf_counter()
     agent = Agent.load(model)
     load_seconds = time.perf_counter() - started

@@ -11,7 +11,7 @@ import rasa
 import sanic
 from rasa.core.actions.action import RemoteAction
 
-from runtime.patches import action_response, http_limits, recent_turns
+from runtime.patches import action_response, graph_runner, http_limits, recent_turns
 from runtime.patches.version_guard import UnpatchedVersion, require_version
 
 VALID = {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": [{"text": "hi"}]}
@@ -21,6 +21,7 @@ INVALID = {"events": [{"no event key": True}], "responses": "not a list"}
 def test_each_patch_names_the_release_that_is_installed() -> None:
     assert action_response.PATCHED_RASA_VERSION == rasa.__version__
     assert recent_turns.PATCHED_RASA_VERSION == rasa.__version__
+    assert graph_runner.PATCHED_RASA_VERSION == rasa.__version__
     assert http_limits.PATCHED_SANIC_VERSION == sanic.__version__
 
 
