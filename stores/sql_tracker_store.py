@@ -13,12 +13,18 @@ rows the sender has, the newest row id and the rows newer than the cached ones: 
 id reuse the cache; only newer rows (another replica's turn) are read and appended; anything else (a
 deleted conversation, `make forget`, a new session, a row committed late) reads the session again as
 Rasa does. Save checks the same two numbers instead of Rasa's count of the session's rows.
+
+The cached path talks to the database in SQLAlchemy Core statements built once, and a turn's new
+events go in as one INSERT (executemany) instead of one ORM object and INSERT each: a scratch
+loop of retrieve + save over 600 turns on SQLite took 2.9-3.0 ms a turn with the ORM, 0.56-0.65 ms
+with this (2 Dec 2026); the ORM flush and building the statements were 15% of the Rasa server's
+busy CPU at 8 conversations (py-spy).
 """
 from __future__ import annotations
 
 import itertools
 import json
-from typing import Any, List, Optional, Sequence, Text, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Text, Tuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -56,38 +62,41 @@ class ClinicSQLTrackerStore(SQLTrackerStore):
 
     # Reading the session: synchronous, like Rasa's, so no other turn of this process runs in between
     def _retrieve_session(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        with self.session_scope() as session:
-            current = self._current_session(session, sender_id)
+        with self.engine.connect() as connection:
+            current = self._current_session(connection, sender_id)
         if not self.domain or current is None or current.session_rows == 0:
             return None
         return DialogueStateTracker.from_events(sender_id, list(current.events), self.domain.slots)
 
-    def _rows_after(self, session: sa.orm.Session, sender_id: Text, after: int) -> Tuple[int, int, List[Any]]:
+    def _rows_after(self, connection: sa.engine.Connection, sender_id: Text, after: int) -> Tuple[int, int, List[Any]]:
         """(rows of the sender, newest row id, the rows with an id above `after`), from one statement
         so the three agree (one snapshot of the table, also while other replicas write)."""
-        table = self.SQLEvent.__table__
-        totals = (sa.select(sa.func.count().label("total"), sa.func.max(table.c.id).label("newest"))
-                  .where(table.c.sender_id == sender_id).subquery())
-        later = (sa.select(table.c.id, table.c.type_name, table.c.timestamp, table.c.data)
-                 .where(table.c.sender_id == sender_id, table.c.id > after).subquery())
-        result = session.execute(
-            sa.select(totals.c.total, totals.c.newest, later.c.id, later.c.type_name, later.c.timestamp, later.c.data)
-            .select_from(totals.outerjoin(later, sa.true())).order_by(later.c.id)
-        ).all()
+        result = connection.execute(self._statements().rows_after, {"sender": sender_id, "after": after}).all()
         total, newest = (result[0][0] or 0, result[0][1] or 0) if result else (0, 0)
         return total, newest, [row for row in result if row.id is not None]
 
-    def _current_session(self, session: sa.orm.Session, sender_id: Text) -> Optional[CachedSession]:
+    def _totals(self, connection: sa.engine.Connection, sender_id: Text) -> Tuple[int, int]:
+        """(rows of the sender, newest row id)."""
+        total, newest = connection.execute(self._statements().totals, {"sender": sender_id}).one()
+        return total, newest or 0
+
+    def _statements(self) -> "_Statements":
+        """The store's queries, built once (building a statement cost more than running it on SQLite)."""
+        if "_built_statements" not in self.__dict__:
+            self._built_statements = _Statements(self.SQLEvent.__table__)
+        return self._built_statements
+
+    def _current_session(self, connection: sa.engine.Connection, sender_id: Text) -> Optional[CachedSession]:
         cached = self.sessions.get(sender_id)
         if cached is not None:
-            total, newest, rows = self._rows_after(session, sender_id, cached.newest_id)
+            total, newest, rows = self._rows_after(connection, sender_id, cached.newest_id)
             if total == cached.stored_rows + len(rows) and not any(row.type_name == SessionStarted.type_name for row in rows):
                 if rows:
                     in_session = [row for row in rows if _in_session(row.timestamp, cached.session_start)]
                     cached = cached.extended(_events(in_session), len(in_session), total, newest)
                     self.sessions.put(sender_id, cached)
                 return cached
-        total, newest, rows = self._rows_after(session, sender_id, 0)
+        total, newest, rows = self._rows_after(connection, sender_id, 0)
         if total == 0:
             self.sessions.forget(sender_id)
             return None
@@ -98,51 +107,70 @@ class ClinicSQLTrackerStore(SQLTrackerStore):
         self.sessions.put(sender_id, current)
         return current
 
-    # Saving the new events
+    # Saving the new events: one INSERT of all of them (executemany), not one ORM insert each
     async def _save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
-        sender_id = tracker.sender_id
-        with self.session_scope() as session:
-            cached = self._unchanged_cache(session, sender_id)
-            stored = cached.session_rows if cached else self._event_query(session, sender_id, False).count()
-            new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
-            rows = [self._row(sender_id, event) for event in new_events]
-            session.add_all(rows)
-            session.flush()  # the rows get their ids
-            ids, stored_data = [row.id for row in rows], [row.data for row in rows]
-            session.commit()
-        if cached is None:
-            return
-        # as a later read would deserialise them, not the objects Rasa holds and may go on changing
-        events = deserialise_events([json.loads(data) for data in stored_data])
-        if any(_starts_or_leaves_session(event, cached.session_start) for event in events):
-            self.sessions.forget(sender_id)  # read the new session from the store next time
-        else:
-            self.sessions.put(sender_id, cached.extended(events, len(rows), cached.stored_rows + len(rows),
-                                                         max(ids, default=cached.newest_id)))
+        if not self._save_after_cached_session(tracker):
+            self._save_counting_session_rows(tracker)
 
-    def _unchanged_cache(self, session: sa.orm.Session, sender_id: Text) -> Optional[CachedSession]:
-        """The cached session if the store still holds exactly its rows (else it is dropped)."""
+    def _save_after_cached_session(self, tracker: DialogueStateTracker) -> bool:
+        """Store the events after the cached session's, if the store still holds exactly its rows
+        (else drop the cache and return False); the cache then holds the new rows too."""
+        sender_id = tracker.sender_id
         cached = self.sessions.get(sender_id)
         if cached is None:
-            return None
-        table = self.SQLEvent.__table__
-        total, newest = session.execute(
-            sa.select(sa.func.count(), sa.func.max(table.c.id)).where(table.c.sender_id == sender_id)
-        ).one()
-        if (total, newest or 0) == (cached.stored_rows, cached.newest_id):
-            return cached
-        self.sessions.forget(sender_id)
-        return None
+            return False
+        with self.engine.begin() as connection:
+            if self._totals(connection, sender_id) != (cached.stored_rows, cached.newest_id):
+                self.sessions.forget(sender_id)
+                return False
+            rows = self._insert(connection, sender_id, itertools.islice(tracker.events, cached.session_rows, None))
+            total, newest = self._totals(connection, sender_id)
+        # as a later read would deserialise them, not the objects Rasa holds and may go on changing
+        events = deserialise_events([json.loads(row["data"]) for row in rows])
+        if total != cached.stored_rows + len(rows) or any(_starts_or_leaves_session(e, cached.session_start) for e in events):
+            self.sessions.forget(sender_id)  # read the session from the store next time
+        else:
+            self.sessions.put(sender_id, cached.extended(events, len(rows), total, newest))
+        return True
 
-    def _row(self, sender_id: Text, event: Event) -> Any:
-        """The events table row of `event`, as Rasa's save writes it."""
-        data = event.as_dict()
-        return self.SQLEvent(
-            sender_id=sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            action_name=data.get("name"), data=json.dumps(data),
-        )
+    def _save_counting_session_rows(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's save: the session's rows counted as Rasa counts them, the events after them stored."""
+        with self.session_scope() as session:
+            stored = self._event_query(session, tracker.sender_id, False).count()
+            self._insert(session.connection(), tracker.sender_id, itertools.islice(tracker.events, stored, None))
+            session.commit()
+
+    def _insert(self, connection: sa.engine.Connection, sender_id: Text, events: Iterable[Event]) -> List[Dict[str, Any]]:
+        """Insert the events table rows of `events` (as Rasa's save writes them); the rows' values."""
+        rows = [_row(sender_id, event) for event in events]
+        if rows:
+            connection.execute(self._statements().insert, rows)
+        return rows
+
+
+class _Statements:
+    """The SQL of the clinic's store over Rasa's events table, with the sender (and a row id) as parameters."""
+
+    def __init__(self, table: sa.Table) -> None:
+        sender, after = sa.bindparam("sender"), sa.bindparam("after")
+        self.totals = (sa.select(sa.func.count().label("total"), sa.func.max(table.c.id).label("newest"))
+                       .where(table.c.sender_id == sender))
+        totals = self.totals.subquery()
+        later = (sa.select(table.c.id, table.c.type_name, table.c.timestamp, table.c.data)
+                 .where(table.c.sender_id == sender, table.c.id > after).subquery())
+        self.rows_after = (sa.select(totals.c.total, totals.c.newest, later.c.id, later.c.type_name, later.c.timestamp,
+                                     later.c.data)
+                           .select_from(totals.outerjoin(later, sa.true())).order_by(later.c.id))
+        self.insert = table.insert()
+
+
+def _row(sender_id: Text, event: Event) -> Dict[str, Any]:
+    """The events table row of `event`, as Rasa's save writes it."""
+    data = event.as_dict()
+    return {"sender_id": sender_id, "type_name": event.type_name, "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"), "data": json.dumps(data)}
 
 
 def _in_session(timestamp: Optional[float], session_start: Optional[float]) -> bool:
