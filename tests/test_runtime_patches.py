@@ -11,7 +11,7 @@ import rasa
 import sanic
 from rasa.core.actions.action import RemoteAction
 
-from runtime.patches import action_response, graph_runner, http_limits, recent_turns
+from runtime.patches import action_response, event_types, graph_runner, http_limits, recent_turns
 from runtime.patches.version_guard import UnpatchedVersion, require_version
 
 VALID = {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": [{"text": "hi"}]}
@@ -22,6 +22,7 @@ def test_each_patch_names_the_release_that_is_installed() -> None:
     assert action_response.PATCHED_RASA_VERSION == rasa.__version__
     assert recent_turns.PATCHED_RASA_VERSION == rasa.__version__
     assert graph_runner.PATCHED_RASA_VERSION == rasa.__version__
+    assert event_types.PATCHED_RASA_VERSION == rasa.__version__
     assert http_limits.PATCHED_SANIC_VERSION == sanic.__version__
 
 
@@ -49,3 +50,21 @@ def test_the_http_limits_are_set_for_apps_made_after_install(monkeypatch: pytest
     app = sanic.Sanic("limits_test")
     assert app.config.REQUEST_TIMEOUT == http_limits.REQUEST_TIMEOUT_SECONDS
     assert app.config.REQUEST_MAX_SIZE == http_limits.REQUEST_MAX_BYTES
+
+
+def test_an_event_name_resolves_to_the_class_rasas_walk_finds() -> None:
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered, deserialise_events
+    from rasa.shared.utils.common import all_subclasses
+
+    event_types.install()
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert {"user", "action", "slot", "session_started", "bot"} <= names
+    for _ in range(2):  # the first lookup walks, the second is remembered
+        for name in names:
+            assert Event.resolve_by_type(name) is event_types.rasa_resolve_by_type(name)
+    assert Event.resolve_by_type("topic") is None  # Rasa's answer for the old TopicSet events
+    assert Event.resolve_by_type("no such event", UserUttered) is UserUttered
+    with pytest.raises(ValueError, match="Unknown event name 'no such event'"):
+        Event.resolve_by_type("no such event")
+    events = [UserUttered("hi", {"name": "greet", "confidence": 0.9}), ActionExecuted("action_listen"), SlotSet("language", "es")]
+    assert deserialise_events([event.as_dict() for event in events]) == events
