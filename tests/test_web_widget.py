@@ -329,3 +329,14 @@ def test_with_the_assistant_unreachable_the_widget_gives_the_clinics_phone(
     finally:
         context.close()
         server.stop()
+
+
+def test_an_unreadable_stored_conversation_does_not_stop_the_widget(
+    chat: ChatPage, answer_book: AnswerBook, greeting: str
+) -> None:
+    # Another script on the clinic's site, or an old widget version, left something unreadable.
+    chat.page.add_init_script("sessionStorage.setItem('chat_session', '{not json')")
+    chat.open(greeting)
+    chat.ask("Is it addictive?")
+    expect_answer_with_follow_ups(chat, answer_book, answer_book.answers["ask_addictive"])
+    assert chat.dialogs == []

@@ -20,13 +20,19 @@
   // "resent": the server gives the stored reply if the first turn was stored, else answers it now
   // (channels/socketio.py). rasa-webchat keeps the conversation in sessionStorage ("chat_session").
   var dropped = false;
-  function unansweredVisitorMessage() {
-    var stored;
+  function storedSession() {  // null when what is stored is not readable JSON
     try {
-      stored = JSON.parse(sessionStorage.getItem("chat_session") || "{}") || {};
-    } catch (unreadable) {  // another script or an old widget version wrote it: nothing to resend
+      return JSON.parse(sessionStorage.getItem("chat_session") || "{}") || {};
+    } catch (unreadable) {  // another script or an old widget version wrote it
       return null;
     }
+  }
+  // rasa-webchat reads the stored conversation without a try: an unreadable one kept the widget from
+  // showing at all (tests/test_web_widget.py). Such a conversation cannot be shown anyway: start anew.
+  if (storedSession() === null) sessionStorage.removeItem("chat_session");
+  function unansweredVisitorMessage() {
+    var stored = storedSession();
+    if (stored === null) return null;  // nothing to resend
     var shown = (stored.conversation || []).filter(function (message) { return !message.hidden; });
     var last = shown[shown.length - 1];
     return last && last.sender === "client" && last.text ? last.text : null;
