@@ -131,7 +131,7 @@ def test_installed_the_action_server_is_sent_the_window(processor: Any, monkeypa
 
     for cls, name in ((RemoteAction, "_action_call_format"), (MessageProcessor, "_predict_next_with_tracker")):
         monkeypatch.setattr(cls, name, getattr(cls, name))  # put back after the test
-    monkeypatch.setattr(recent_turns, "_installed", False)
+    monkeypatch.setattr(recent_turns.install, "installed", False)
     tracker = new_session(processor)
     intents = intents_in_turn_order(processor)
     for _ in range(30):

@@ -12,7 +12,7 @@ import sanic
 from rasa.core.actions.action import RemoteAction
 
 from runtime.patches import action_response, event_types, graph_runner, http_limits, recent_turns
-from runtime.patches.version_guard import UnpatchedVersion, require_version
+from runtime.patches.version_guard import UnpatchedVersion, patch_of, require_version
 
 VALID = {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": [{"text": "hi"}]}
 INVALID = {"events": [{"no event key": True}], "responses": "not a list"}
@@ -29,6 +29,27 @@ def test_each_patch_names_the_release_that_is_installed() -> None:
 def test_a_patch_refuses_another_release() -> None:
     with pytest.raises(UnpatchedVersion, match="patches Rasa 3.6.21, found 3.7.0"):
         require_version("Rasa", "3.7.0", "3.6.21", "action_response.py")
+
+
+def test_a_patch_is_applied_once_and_never_on_another_release() -> None:
+    applied = []
+
+    @patch_of("Rasa", rasa.__version__, __file__)
+    def install() -> None:
+        """Count the applications."""
+        applied.append(True)
+
+    install()
+    install()
+    assert applied == [True] and install.installed and install.__doc__ == "Count the applications."
+
+    @patch_of("Rasa", "3.7.0", __file__)
+    def install_elsewhere() -> None:
+        applied.append(False)
+
+    with pytest.raises(UnpatchedVersion, match="test_runtime_patches.py patches Rasa 3.7.0"):
+        install_elsewhere()
+    assert applied == [True] and not install_elsewhere.installed
 
 
 def test_the_action_response_check_accepts_and_refuses_what_rasas_own_did() -> None:

@@ -10,22 +10,17 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from runtime.patches.version_guard import require_version
+from runtime.patches.version_guard import patch_of
 
 #: The Rasa release this patch was written and tested against (constraints.txt pins it).
 PATCHED_RASA_VERSION = "3.6.21"
 
-_installed = False
 
 
+@patch_of("Rasa", PATCHED_RASA_VERSION, __file__)
 def install() -> None:
-    """Replace RemoteAction._validate_action_result in this process (idempotent)."""
-    global _installed
-    if _installed:
-        return
-    import rasa
+    """Replace RemoteAction._validate_action_result in this process (once a process)."""
 
-    require_version("Rasa", rasa.__version__, PATCHED_RASA_VERSION, __file__)
     from jsonschema import exceptions, validators
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.constants import DOCS_BASE_URL
@@ -46,4 +41,3 @@ def install() -> None:
         return True
 
     RemoteAction._validate_action_result = validate_action_result
-    _installed = True

@@ -16,24 +16,19 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text, Type
 
-from runtime.patches.version_guard import require_version
+from runtime.patches.version_guard import patch_of
 
 #: The Rasa release this patch was written and tested against (constraints.txt pins it).
 PATCHED_RASA_VERSION = "3.6.21"
 
-_installed = False
 #: Rasa's own Event.resolve_by_type, kept by install() for comparison.
 rasa_resolve_by_type = None
 
 
+@patch_of("Rasa", PATCHED_RASA_VERSION, __file__)
 def install() -> None:
-    """Remember each event type name's class after Rasa's first lookup of it (idempotent)."""
-    global _installed, rasa_resolve_by_type
-    if _installed:
-        return
-    import rasa
-
-    require_version("Rasa", rasa.__version__, PATCHED_RASA_VERSION, __file__)
+    """Remember each event type name's class after Rasa's first lookup of it (once a process)."""
+    global rasa_resolve_by_type
     from rasa.shared.core.events import Event
 
     walk_every_subclass = Event.resolve_by_type
@@ -53,4 +48,3 @@ def install() -> None:
 
     rasa_resolve_by_type = walk_every_subclass
     Event.resolve_by_type = staticmethod(resolve_by_type)
-    _installed = True

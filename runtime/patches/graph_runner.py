@@ -19,24 +19,19 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text, Tuple
 
-from runtime.patches.version_guard import require_version
+from runtime.patches.version_guard import patch_of
 
 #: The Rasa release this patch was written and tested against (constraints.txt pins it).
 PATCHED_RASA_VERSION = "3.6.21"
 
-_installed = False
 #: Rasa's own DaskGraphRunner.run (dask's local scheduler), kept by install() for comparison.
 rasa_run_with_dask_scheduler = None
 
 
+@patch_of("Rasa", PATCHED_RASA_VERSION, __file__)
 def install() -> None:
-    """Run DaskGraphRunner's graphs with dask.core.get (idempotent)."""
-    global _installed, rasa_run_with_dask_scheduler
-    if _installed:
-        return
-    import rasa
-
-    require_version("Rasa", rasa.__version__, PATCHED_RASA_VERSION, __file__)
+    """Run DaskGraphRunner's graphs with dask.core.get (once a process)."""
+    global rasa_run_with_dask_scheduler
     import dask.core
     from rasa.engine.exceptions import GraphRunError
     from rasa.engine.runner.dask import DaskGraphRunner
@@ -59,4 +54,3 @@ def install() -> None:
 
     rasa_run_with_dask_scheduler = DaskGraphRunner.run
     DaskGraphRunner.run = run
-    _installed = True

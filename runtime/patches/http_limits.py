@@ -12,7 +12,7 @@ import os
 from time import monotonic
 from typing import Dict
 
-from runtime.patches.version_guard import require_version
+from runtime.patches.version_guard import patch_of
 
 #: Seconds for a whole request to arrive; a chat message arrives in milliseconds.
 REQUEST_TIMEOUT_SECONDS = 10
@@ -24,24 +24,24 @@ DEADLINE_SLACK_SECONDS = 0.01
 #: The Sanic release this patch was written and tested against (constraints.txt pins it).
 PATCHED_SANIC_VERSION = "21.12.2"
 
-_installed = False
 #: When each open connection's current request began (HttpProtocol has __slots__), by id().
 _request_began: Dict[int, float] = {}
 
 
 def install() -> None:
-    """Set Sanic's limits for apps created after this call, and patch its request timer (idempotent)."""
-    global _installed
+    """Set Sanic's limits for apps created after this call, and patch its request timer (once a process)."""
     os.environ.setdefault("SANIC_REQUEST_TIMEOUT", str(REQUEST_TIMEOUT_SECONDS))
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_BYTES))
-    if _installed:
-        return
-    import sanic
+    time_the_whole_request()
+
+
+@patch_of("Sanic", PATCHED_SANIC_VERSION, __file__)
+def time_the_whole_request() -> None:
+    """Count Sanic's request timeout from a request's first byte to its last."""
     from sanic.exceptions import RequestTimeout
     from sanic.http import Stage
     from sanic.server.protocols.http_protocol import HttpProtocol
 
-    require_version("Sanic", sanic.__version__, PATCHED_SANIC_VERSION, __file__)
     data_received = HttpProtocol.data_received
     check_timeouts = HttpProtocol.check_timeouts
     connection_lost = HttpProtocol.connection_lost
@@ -79,4 +79,3 @@ def install() -> None:
     HttpProtocol.data_received = data_received_noting_the_start
     HttpProtocol.check_timeouts = check_whole_request_timeout
     HttpProtocol.connection_lost = connection_lost_forgetting_the_start
-    _installed = True

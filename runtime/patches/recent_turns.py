@@ -21,14 +21,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from runtime.patches.version_guard import require_version
+from runtime.patches.version_guard import patch_of
 
 #: The Rasa release this patch was written and tested against (constraints.txt pins it).
 PATCHED_RASA_VERSION = "3.6.21"
 #: User turns the policies and the action server see: the longest training story (5 turns).
 RECENT_USER_TURNS = 5
-
-_installed = False
 
 
 def recent_tracker(tracker: Any, user_turns: int = RECENT_USER_TURNS) -> Any:
@@ -71,14 +69,9 @@ def _influences_conversation(tracker: Any, slot_name: str) -> bool:
     return slot is None or bool(slot.influence_conversation)
 
 
+@patch_of("Rasa", PATCHED_RASA_VERSION, __file__)
 def install() -> None:
-    """Give Rasa's policy prediction and custom action calls the recent window (idempotent)."""
-    global _installed
-    if _installed:
-        return
-    import rasa
-
-    require_version("Rasa", rasa.__version__, PATCHED_RASA_VERSION, __file__)
+    """Give Rasa's policy prediction and custom action calls the recent window (once a process)."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
 
@@ -95,5 +88,4 @@ def install() -> None:
 
     MessageProcessor._predict_next_with_tracker = predict_next_with_tracker
     RemoteAction._action_call_format = action_call_format
-    _installed = True
 
