@@ -43,6 +43,8 @@ class ClinicSQLTrackerStore(SQLTrackerStore):
         self.engine = self.tuned_engine(self.engine)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self.sessions = SessionCache(int(cached_events))
+        # built once: building a statement cost more than running it on SQLite
+        self.statements = _Statements(self.SQLEvent.__table__)
         channel_sender_ids.migrate(self.engine)
 
     def tuned_engine(self, engine: sa.engine.Engine) -> sa.engine.Engine:
@@ -71,20 +73,14 @@ class ClinicSQLTrackerStore(SQLTrackerStore):
     def _rows_after(self, connection: sa.engine.Connection, sender_id: Text, after: int) -> Tuple[int, int, List[Any]]:
         """(rows of the sender, newest row id, the rows with an id above `after`), from one statement
         so the three agree (one snapshot of the table, also while other replicas write)."""
-        result = connection.execute(self._statements().rows_after, {"sender": sender_id, "after": after}).all()
+        result = connection.execute(self.statements.rows_after, {"sender": sender_id, "after": after}).all()
         total, newest = (result[0][0] or 0, result[0][1] or 0) if result else (0, 0)
         return total, newest, [row for row in result if row.id is not None]
 
     def _totals(self, connection: sa.engine.Connection, sender_id: Text) -> Tuple[int, int]:
         """(rows of the sender, newest row id)."""
-        total, newest = connection.execute(self._statements().totals, {"sender": sender_id}).one()
+        total, newest = connection.execute(self.statements.totals, {"sender": sender_id}).one()
         return total, newest or 0
-
-    def _statements(self) -> "_Statements":
-        """The store's queries, built once (building a statement cost more than running it on SQLite)."""
-        if "_built_statements" not in self.__dict__:
-            self._built_statements = _Statements(self.SQLEvent.__table__)
-        return self._built_statements
 
     def _current_session(self, connection: sa.engine.Connection, sender_id: Text) -> Optional[CachedSession]:
         cached = self.sessions.get(sender_id)
@@ -145,7 +141,7 @@ class ClinicSQLTrackerStore(SQLTrackerStore):
         """Insert the events table rows of `events` (as Rasa's save writes them); the rows' values."""
         rows = [_row(sender_id, event) for event in events]
         if rows:
-            connection.execute(self._statements().insert, rows)
+            connection.execute(self.statements.insert, rows)
         return rows
 
 
