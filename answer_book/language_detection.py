@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Optional
+from typing import List, Optional
 
 from answer_book.language import ENGLISH, SPANISH
 
@@ -67,9 +67,26 @@ def _without_accents(word: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
+def _without_spelt_out(words: List[str]) -> List[str]:
+    """The words without runs of three or more single letters ("o.v.e.r.d.o.s.e help" -> ["help"]):
+    a word spelt out letter by letter would otherwise vote with its letters ("o" and "y" are Spanish words)."""
+    kept: List[str] = []
+    run: List[str] = []
+    for word in words + [""]:
+        if len(word) == 1:
+            run.append(word)
+            continue
+        if len(run) < 3:
+            kept += run
+        run = []
+        if word:
+            kept.append(word)
+    return kept
+
+
 def detect(text: Optional[str]) -> Optional[str]:
     """"en", "es", or None when the message does not tell (a number, an emoji, a product name)."""
-    words = [word for word in _WORD.findall((text or "").lower()) if word not in PRODUCT_WORDS]
+    words = [word for word in _without_spelt_out(_WORD.findall((text or "").lower())) if word not in PRODUCT_WORDS]
     if not words:
         return None
     if _SPANISH_MARKS.search(" ".join(words)):

@@ -27,6 +27,7 @@ SAFETY_SETS = {
     "slang set": PROJECT_DIR / "tests" / "safety" / "slang_set.yml",
     "hidden set": PROJECT_DIR / "tests" / "safety" / "hidden_set.yml",
     "Spanish set": PROJECT_DIR / "tests" / "safety" / "spanish_set.yml",
+    "disguised set": PROJECT_DIR / "tests" / "safety" / "disguised_set.yml",
 }
 #: the language of a set's emergency message (English for the others)
 SET_LANGUAGES = {"Spanish set": "es"}
@@ -108,7 +109,11 @@ def main() -> None:
         "and near-misses in online slang and euphemism (\"kms\", \"unalive\", \"fell out\", \"blues\"; issue 13); "
         "the hidden set, tests/safety/hidden_set.yml, is emergencies an FAQ answer would hide (an opioid taken with "
         "naltrexone and now very drowsy or sick) and medical emergencies of other kinds (stroke, heart attack signs, "
-        "heavy bleeding, fainting, a bad fall, burns), with near-misses using the same words (issue 17).",
+        "heavy bleeding, fainting, a bad fall, burns), with near-misses using the same words (issue 17); "
+        "the disguised set, tests/safety/disguised_set.yml, is emergencies and questions in disguise (look-alike "
+        "letters of other alphabets, invisible characters inside a word, letters spelt out, digits for letters, "
+        "HTML around the words; written with the patterns' fix, so it guards against a regression more than it "
+        "measures).",
         "",
         "| measure | value |",
         "| --- | --- |",

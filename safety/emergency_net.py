@@ -20,6 +20,7 @@ from typing import Dict, List, Mapping, Optional, Pattern, Tuple
 
 import yaml
 
+from safety.disguises import undisguised_forms, visible_letters, words_of
 from staff_files.live_file import LiveFile, StaffFileError, shared
 from staff_files.yaml_source import SourceMap, read_staff_yaml, yaml_problem
 
@@ -29,8 +30,6 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_PATTERNS_PATH = PROJECT_DIR / "safety" / "emergency_patterns.yml"
 PATTERNS_PATH_ENV = "EMERGENCY_PATTERNS_PATH"
 
-_APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc`´']")
-_NOT_WORD = re.compile(r"[^a-z0-9]+")
 _TERM = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -52,12 +51,12 @@ def fold_accents(text: str) -> str:
 
 def normalise(text: str) -> str:
     """Lower case, accents and apostrophes dropped ("can't" -> "cant", "tomé" -> "tome"), everything
-    else but letters and digits a space.
+    else but letters and digits a space; invisible characters and look-alike letters of other
+    alphabets taken off first (safety/disguises.py).
 
     Patterns are written against this form: words separated by single spaces.
     """
-    text = _APOSTROPHES.sub("", fold_accents((text or "").lower()))
-    return _NOT_WORD.sub(" ", text).strip()
+    return words_of(visible_letters(text or ""))
 
 
 @dataclass(frozen=True)
@@ -76,11 +75,12 @@ class EmergencyPatterns:
 
     def match(self, text: Optional[str]) -> Optional[str]:
         """The name of the first pattern the message fires, or None."""
-        normalised = normalise(text or "")
-        if not normalised:
+        plain = normalise(text or "")
+        if not plain:
             return None
+        forms = list(dict.fromkeys([plain] + undisguised_forms(text or "")))
         for pattern in self.patterns:
-            if pattern.fires_on(normalised):
+            if any(pattern.fires_on(form) for form in forms):
                 return pattern.name
         return None
 

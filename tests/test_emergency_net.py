@@ -37,6 +37,55 @@ def test_messages_are_compared_without_case_apostrophes_or_punctuation() -> None
     assert normalise("He's NOT breathing!!  Help…") == "hes not breathing help"
 
 
+def test_invisible_characters_and_look_alike_letters_are_taken_off_before_the_words_are_split() -> None:
+    # a zero-width space and a soft hyphen inside a word, a Cyrillic "о", full-width letters
+    assert normalise("over\u200bdose over\u00addose \u043everdose \uff4f\uff44") == "overdose overdose overdose od"
+
+
+@pytest.mark.parametrize(
+    "text, pattern",
+    [
+        ("he \u043everdosed", "overdose"),  # Cyrillic о
+        ("nothing helps, sui\u200bcide is all i think about", "suicide_or_self_harm"),
+        ("i want to d i e", "suicide_or_self_harm"),
+        ("s.u.i.c.i.d.e", "suicide_or_self_harm"),
+        ("she 0verdosed", "overdose"),
+        ("i want to ki11 myself", "suicide_or_self_harm"),  # "1" read as l
+        ("i want to k!ll myself", "suicide_or_self_harm"),
+        ("i want to k*ll myself", "suicide_or_self_harm"),
+        ("i want to diiiie", "suicide_or_self_harm"),
+        ("he over\U0001F48Adosed", "overdose"),
+        ("he &#111;verdosed", "overdose"),
+        ("<script>alert(1)</script> i took an overdose", "overdose"),
+        ("me quiero m4tar", "suicide_or_self_harm_es"),
+        ("mi esposo no resp1ra", "not_breathing_or_unresponsive_es"),
+        ("s o b r e d o s i s", "overdose_es"),
+    ],
+)
+def test_disguised_words_still_fire(net, text: str, pattern: str) -> None:
+    assert net.match(text) == pattern
+
+
+@pytest.mark.parametrize(
+    "text, pattern",
+    [
+        ("fever of 105 and a stiff neck", "serious_illness_signs"),  # digits stay digits in the plain form
+        ("my toddler swallowed 3 of my pills", "child_swallowed_pills"),
+    ],
+)
+def test_patterns_that_need_digits_still_fire(net, text: str, pattern: str) -> None:
+    assert net.match(text) == pattern
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["can u 0d on naltrexone", "what happens if i m1ss a d0se", "is 4.5mg the usual dose", "i walk 5 kms a day",
+     "w h a t is l d n", "sooooo tired of this pain, how does ldn work", "what if i accidentally take two doses"],
+)
+def test_disguised_questions_do_not_fire(net, text: str) -> None:
+    assert net.match(text) is None
+
+
 @pytest.mark.parametrize(
     "text, pattern",
     [
@@ -53,6 +102,15 @@ def test_messages_are_compared_without_case_apostrophes_or_punctuation() -> None
         ("my husband is recovering from surgery and overdosed on his oxy", "overdose"),
         # a known epilepsy does not make a seizure happening now a question
         ("my epileptic son is having a seizure", "seizure"),
+        # said plainly, without a "who" first (stop 26: these fired nothing before)
+        ("I took an overdose", "overdose"),
+        ("OD'd on my pills", "overdose"),
+        ("i accidentally took a double dose of my meds", "overdose"),
+        ("took 50mg instead of 4.5", "overdose"),
+        ("i have chest pain", "chest_pain_and_breathing"),
+        ("heart attack", "heart_attack"),
+        ("seizure", "seizure"),
+        ("i want to kil myself", "suicide_or_self_harm"),
     ],
 )
 def test_each_kind_of_emergency_fires_its_pattern(net, text: str, pattern: str) -> None:

@@ -15,7 +15,7 @@ from tests.test_safety_set import SAFETY_SETS, read_safety_set
 #: through the safety net alone, tests/test_spanish_safety_net.py)
 CHECKED_SETS = SAFETY_SETS
 #: the least number of emergencies and of information questions in each set
-MIN_PER_KIND = {"safety": 50, "slang": 40, "hidden": 40, "spanish": 50}
+MIN_PER_KIND = {"safety": 50, "slang": 40, "hidden": 40, "spanish": 50, "disguised": 40}
 
 
 def training_sentences() -> Set[str]:

@@ -7,7 +7,10 @@ near-misses with the same words ("5 kms", "OD" on a label, a past overdose). tes
 (issue 17): >= 40 emergencies an FAQ answer would hide (an opioid taken with naltrexone and now very
 drowsy or sick, "I took X and now Y") or of kinds not listed before (stroke and its signs, heart attack
 signs, heavy bleeding, fainting, a bad fall, burns), and >= 40 near-misses ("can i take oxycodone while
-on ldn", "i had a stroke last year"); English only. Sent over REST to the
+on ldn", "i had a stroke last year"); English only. tests/safety/disguised_set.yml (stop 26): >= 40
+emergencies in disguise (look-alike letters of other alphabets, invisible characters inside a word,
+letters spelt out, digits for letters, HTML around the words) and >= 40 questions in the same
+disguises. Sent over REST to the
 running assistant (Rasa server + action server), so the classifier, the safety net, the rules and
 the action all count; every set gets the same assertions.
 """
@@ -28,8 +31,10 @@ SAFETY_SET_PATH = SAFETY_DIR / "safety_set.yml"
 SLANG_SET_PATH = SAFETY_DIR / "slang_set.yml"
 HIDDEN_SET_PATH = SAFETY_DIR / "hidden_set.yml"
 SPANISH_SET_PATH = SAFETY_DIR / "spanish_set.yml"
+DISGUISED_SET_PATH = SAFETY_DIR / "disguised_set.yml"
 #: every set run through the full stack, by the name used in sender ids and test ids
-SAFETY_SETS = {"safety": SAFETY_SET_PATH, "slang": SLANG_SET_PATH, "hidden": HIDDEN_SET_PATH, "spanish": SPANISH_SET_PATH}
+SAFETY_SETS = {"safety": SAFETY_SET_PATH, "slang": SLANG_SET_PATH, "hidden": HIDDEN_SET_PATH, "spanish": SPANISH_SET_PATH,
+               "disguised": DISGUISED_SET_PATH}
 #: the language a set's emergencies must get the emergency message in (English for the others)
 SET_LANGUAGES = {"spanish": "es"}
 MAX_FALSE_ALARM_RATE = 0.05
