@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 from typing import Optional
 
+import pytest
+
 from rasa.core.channels.channel import UserMessage
 
 from answer_book.model import AnswerBook
@@ -36,6 +38,11 @@ def test_a_failed_turn_gets_the_apology_with_the_phone(answer_book: AnswerBook) 
 
 def test_a_failed_turn_on_an_emergency_gets_the_emergency_message(answer_book: AnswerBook) -> None:
     assert only_text(run_turn("my husband isnt breathing", failing_turn)) == answer_book.message("emergency")
+
+
+@pytest.mark.parametrize("text", ["my husband is n\u043et breathing", "he over\u200bdosed", "i want to d i e", "I took an overdose"])
+def test_a_failed_turn_on_a_disguised_emergency_gets_the_emergency_message(text: str, answer_book: AnswerBook) -> None:
+    assert only_text(run_turn(text, failing_turn)) == answer_book.message("emergency")
 
 
 def test_a_turn_that_never_ends_gets_the_apology_at_the_reply_timeout(answer_book: AnswerBook) -> None:
