@@ -146,7 +146,7 @@ screenshots: $(MODEL) $(WEBCHAT) ## The browser tests, their screenshots written
 	BLISS_RESULTS_DIR=results $(PY) -m pytest tests/test_web_widget.py -q -p no:cacheprovider
 
 # --- Benchmark (issue 8) -------------------------------------------------------------------
-bench: $(MODEL) ## Benchmark the whole turn, ours vs Rasa's default pipeline (results/bench.json, .png; ~10 min)
+bench: $(MODEL) ## Benchmark the whole turn, ours vs Rasa's default pipeline (results/bench.json, .png; over 30 min on 2 cores: the default pipeline trains 26+ min)
 	$(PY) -m bench.turns
 .PHONY: profile
 profile: $(MODEL) ## Where a turn's CPU goes: py-spy on the Rasa server at 1, 8 and 32 conversations, the 5th vs the 80th message (results/profile.md; ~3 min)

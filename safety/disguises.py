@@ -32,12 +32,11 @@ _LOOK_ALIKES = str.maketrans({
     "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "ŀ": "l", "ħ": "h",
 })
 
-#: Digits and symbols written for letters, in two readings of the ambiguous "1" and "!".
-_LEET_AS_I = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
-                            "!": "i", "|": "l", "€": "e"})
-_LEET_AS_L = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
-                            "!": "i", "|": "l", "€": "e"})
-_LEET_CHARACTERS = frozenset("0134573@$!|€")
+#: Digits and symbols written for letters; the ambiguous "1" is read both ways (as i and as l).
+_LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "l", "€": "e"}
+_LEET_AS_I = str.maketrans({**_LEET, "1": "i"})
+_LEET_AS_L = str.maketrans({**_LEET, "1": "l"})
+_LEET_CHARACTERS = frozenset(_LEET) | {"1"}
 #: A number with its unit ("4.5mg", "50mg", "10am", "2nd"): never read as letters.
 _MEASURE = re.compile(r"^\d+(?:[.,]\d+)*(?:[a-z]{1,3})?$")
 _HAS_LETTER = re.compile(r"[a-z]")
@@ -85,9 +84,9 @@ def undisguised_forms(text: str) -> List[str]:
 
 def _read_leet(word: str, leet: dict) -> str:
     """"0verd0se" -> "overdose", "k!ll" -> "kill"; a number, a measure ("4.5mg") or a word with no letter stays."""
-    if not _LEET_CHARACTERS.intersection(word) or _MEASURE.match(word):
+    if not _LEET_CHARACTERS.intersection(word):
         return word
     core = word.strip(".,;:?!\"'()[]{}")
     if not _HAS_LETTER.search(core) or _MEASURE.match(core):
         return word
-    return word.replace(core, core.translate(leet)) if core else word
+    return word.replace(core, core.translate(leet))
