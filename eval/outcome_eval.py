@@ -16,6 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from answer_book.model import AnswerBook
 from answer_book.passages import passage_store
 from answer_book.store import answer_store
+from eval.conversation_replies import conversation_replies
 from eval.dev_set import read_dev_set
 from eval.full_models import default_config, project_at, train
 from eval.outcomes import OUTCOMES, ask_all, summary
@@ -58,7 +59,9 @@ def models_to_compare(work: Path, names: Sequence[str] = MODEL_NAMES) -> Dict[st
 
 def ask_spanish_holdout(rest_url: str, book: AnswerBook) -> Dict[str, Any]:
     """Ours on the Spanish held-out split, each reply judged against the Spanish texts."""
-    outcomes, seconds = ask_all(rest_url, read_dev_set(SPANISH_HOLDOUT_PATH), book.in_language("es"), "ours-es")
+    spanish = book.in_language("es")
+    outcomes, seconds = ask_all(rest_url, read_dev_set(SPANISH_HOLDOUT_PATH), spanish, "ours-es",
+                                conversation=conversation_replies(spanish))
     return summary(outcomes, seconds)
 
 
@@ -76,7 +79,7 @@ def evaluate_outcomes(
     for name, (model, env) in models_to_compare(work, names).items():
         assistant = start_assistant(work / f"stack-{name}", model=model, env=env)
         try:
-            outcomes, seconds = ask_all(assistant.rest_url, examples, book, name, supports)
+            outcomes, seconds = ask_all(assistant.rest_url, examples, book, name, supports, conversation_replies(book))
             if name == "ours" and SPANISH_HOLDOUT_PATH.exists():
                 spanish = ask_spanish_holdout(assistant.rest_url, book)
         finally:

@@ -4,7 +4,8 @@ Each labelled message is sent over REST to a running assistant (Rasa server + ac
 fresh conversation each) and its reply is read as the visitor reads it:
 
 - right: the answer of the expected intent (or an article passage that supports it), the
-  emergency message for an emergency, and for an out-of-scope message no answer at all;
+  emergency message for an emergency, the reply of a conversation intent ("hola" -> the greeting,
+  eval/conversation_replies.py), and for an out-of-scope message no answer at all;
 - one click: a "Did you mean" button that asks the expected question;
 - no answer: the scope reply, "please send a shorter message" and the like: the phone, no answer;
 - wrong: another answer, a passage that does not support the expected one, the emergency message
@@ -56,9 +57,12 @@ def offered_intents(messages: Sequence[Mapping[str, Any]], book: AnswerBook) -> 
 def judge(
     text: str, expected: str, messages: Sequence[Mapping[str, Any]], book: AnswerBook,
     passage_supports: Optional[Mapping[str, Iterable[str]]] = None,
+    conversation: Optional[Mapping[str, Iterable[str]]] = None,
 ) -> Outcome:
-    """The outcome of one reply; `passage_supports`: an article passage's text -> the intents it supports."""
+    """The outcome of one reply; `passage_supports`: an article passage's text -> the intents it supports;
+    `conversation`: a conversation intent -> the texts that show its reply was given."""
     passage_supports = passage_supports or {}
+    conversation = conversation or {}
     reply = reply_text(messages)
     answered = [intent for intent, answer in book.answers.items() if answer.text and answer.text in reply]
     passages = [passage for passage in passage_supports if passage in reply]
@@ -71,7 +75,7 @@ def judge(
         outcome = "wrong"
     elif expected == OUT_OF_SCOPE:
         outcome = "wrong" if answered or passages else "right"
-    elif expected in answered:
+    elif expected in answered or any(text in reply for text in conversation.get(expected, ())):
         outcome = "right"
     elif answered or passages:
         outcome = "wrong"
@@ -85,6 +89,7 @@ def judge(
 def ask_all(
     rest_url: str, examples: Sequence[Tuple[str, str]], book: AnswerBook, name: str,
     passage_supports: Optional[Mapping[str, Iterable[str]]] = None,
+    conversation: Optional[Mapping[str, Iterable[str]]] = None,
 ) -> Tuple[List[Outcome], List[float]]:
     """Every (text, expected) over REST, each in a fresh conversation; the outcomes and reply seconds."""
     outcomes, seconds = [], []
@@ -94,7 +99,7 @@ def ask_all(
         response = session.post(rest_url, json={"sender": f"eval-{name}-{number}", "message": text}, timeout=60)
         seconds.append(time.perf_counter() - started)
         response.raise_for_status()
-        outcomes.append(judge(text, expected, response.json(), book, passage_supports))
+        outcomes.append(judge(text, expected, response.json(), book, passage_supports, conversation))
     return outcomes, seconds
 
 

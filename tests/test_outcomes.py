@@ -7,9 +7,11 @@ from answer_book.rendering import (
     answer_messages,
     did_you_mean_messages,
     emergency_messages,
+    greeting_messages,
     passage_messages,
     scope_messages,
 )
+from eval.conversation_replies import conversation_replies
 from eval.nlu_metrics import Prediction
 from eval.outcome_sweep import outcome_sweep, simulated_outcome
 from eval.outcomes import judge, summary
@@ -50,6 +52,22 @@ def test_a_quoted_passage_is_right_only_when_it_supports_the_expected_answer(ans
     assert outcome("ask_cost_insurance", reply, answer_book, supports) == "right"
     assert outcome("ask_dose", reply, answer_book, supports) == "wrong"
     assert outcome("out_of_scope", reply, answer_book, supports) == "wrong"
+
+
+def test_a_conversation_intent_is_right_when_its_own_reply_is_given_in_the_language(answer_book: AnswerBook) -> None:
+    spanish = answer_book.in_language("es")
+    replies = conversation_replies(spanish)
+    you_are_welcome = [{"text": replies["thank"][0]}]
+
+    def judged(expected: str, messages) -> str:
+        return judge("hola", expected, messages, spanish, conversation=replies).outcome
+
+    assert judged("greet", greeting_messages(spanish, "web")) == "right"
+    assert judged("thank", you_are_welcome) == "right"
+    assert judged("greet", you_are_welcome) == "no_answer"
+    assert judged("greet", scope_messages(spanish, "web")) == "no_answer"
+    assert judged("greet", greeting_messages(answer_book, "web")) == "no_answer"  # the English greeting
+    assert set(replies) == {"greet", "goodbye", "thank", "bot_challenge", "affirm", "deny", "help", "contact_clinic"}
 
 
 def test_the_summary_counts_each_outcome(answer_book: AnswerBook) -> None:
