@@ -21,6 +21,7 @@ from typing import Dict, List, Mapping, Optional, Pattern, Tuple
 import yaml
 
 from safety.disguises import undisguised_forms, visible_letters, words_of
+from safety.pattern_speed import slow_patterns
 from staff_files.live_file import LiveFile, StaffFileError, shared
 from staff_files.yaml_source import SourceMap, read_staff_yaml, yaml_problem
 
@@ -95,8 +96,10 @@ def _expand(source: str, terms: Mapping[str, str]) -> str:
 
 
 def _compile(sources: object, terms: Mapping[str, str], where: str, problems: List[str],
-             place: Optional[SourceMap] = None, keys: Tuple[object, ...] = ()) -> Tuple[Pattern[str], ...]:
-    """The compiled patterns of `sources`; each problem goes to `problems` with its line (from `place` at `keys`)."""
+             place: Optional[SourceMap] = None, keys: Tuple[object, ...] = (),
+             located: Optional[List[Tuple[str, str]]] = None) -> Tuple[Pattern[str], ...]:
+    """The compiled patterns of `sources`; each problem goes to `problems` with its line (from `place` at `keys`),
+    each compiled pattern to `located` as (its place, its compiled source) for the speed check."""
     if sources is None:
         return ()
     at = (place.where(*keys) + ": ") if place else ""
@@ -119,6 +122,8 @@ def _compile(sources: object, terms: Mapping[str, str], where: str, problems: Li
             continue
         try:
             compiled.append(re.compile(r"(?<![a-z0-9])(?:" + _expand(source, terms) + r")(?![a-z0-9])"))
+            if located is not None:
+                located.append((f"{at}{where} {source!r}", compiled[-1].pattern))
         except (re.error, OverflowError, RecursionError) as error:  # a term's entry that is not valid
             problems.append(f"{at}{where}: {source!r} is not a valid pattern ({error})")
     return tuple(compiled)
@@ -182,6 +187,7 @@ def parse_patterns(source: str, path: Path) -> EmergencyPatterns:
                                 f"pattern ({error})")
         terms[str(name)] = "|".join(str(v) for v in value)
     patterns = []
+    located: List[Tuple[str, str]] = []
     for index, entry in enumerate(data["patterns"], start=1):
         keys = ("patterns", index - 1)
         name = entry.get("name") if isinstance(entry, dict) else None
@@ -195,12 +201,16 @@ def parse_patterns(source: str, path: Path) -> EmergencyPatterns:
             phrases = []
         escaped = [re.escape(normalise(p)).replace(r"\ ", " ") for p in phrases]
         matches = _compile(escaped, terms, f"pattern {name}", problems, place, keys + ("phrases",))
-        matches += _compile(entry.get("regex"), terms, f"pattern {name} regex", problems, place, keys + ("regex",))
+        matches += _compile(entry.get("regex"), terms, f"pattern {name} regex", problems, place, keys + ("regex",),
+                            located)
         if not matches:
             problems.append(place.buried_key(keys, "phrases") or place.buried_key(keys, "regex")
                             or f"{place.where_key(*keys, 'name')}: pattern {name} needs 'phrases' or 'regex'")
-        unless = _compile(entry.get("unless"), terms, f"pattern {name} unless", problems, place, keys + ("unless",))
+        unless = _compile(entry.get("unless"), terms, f"pattern {name} unless", problems, place, keys + ("unless",),
+                          located)
         patterns.append(EmergencyPattern(name, matches, unless))
+    if not problems:  # phrases are escaped words: only the regexes can backtrack without end
+        problems += slow_patterns(located)
     if problems:
         raise PatternsFileError(path, sorted(problems, key=_line_and_column))
     return EmergencyPatterns(tuple(patterns))

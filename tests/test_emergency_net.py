@@ -275,6 +275,19 @@ def test_a_broken_edit_keeps_the_last_good_patterns(tmp_path: Path) -> None:
     assert "broken" in str(store.last_error)
 
 
+def test_an_edit_with_a_regex_that_would_hang_every_message_keeps_the_last_good_patterns(tmp_path: Path) -> None:
+    path = tmp_path / "patterns.yml"
+    path.write_text("patterns:\n  - name: first\n    phrases: [not breathing]\nend_of_file: true\n", encoding="utf-8")
+    store = PatternStore(path)
+    assert store.match("he is not breathing") == "first"
+    path.write_text("patterns:\n  - name: staff_typo\n    regex: ['(o+)+ verdose']\nend_of_file: true\n", encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+
+    assert store.match("he is not breathing") == "first"
+    assert store.match("o" * 40 + " x") is None  # answered at once: the slow pattern is not in use
+    assert "would stall every message" in str(store.last_error)
+
+
 def test_a_save_in_progress_is_not_logged_and_the_finished_file_is_used(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

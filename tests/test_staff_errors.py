@@ -122,6 +122,13 @@ def test_a_pattern_mistake_names_its_line() -> None:
     assert len(problems) == 1 and "uses unknown terms ['nobody']" in problems[0] and line_of(problems[0]) == line
 
 
+def test_a_regex_that_backtracks_without_end_is_refused_on_its_line() -> None:
+    source, line = edited(PATTERNS, '      - "seizing|siezing', '      - "(?:[a-z]+ ?)+ fits"\n      - "seizing|siezing')
+    problems = patterns_problems(source)
+    assert len(problems) == 1 and line_of(problems[0]) == line, problems
+    assert "would stall every message" in problems[0] and "(?:[a-z]+ ?)+ fits" in problems[0]
+
+
 def test_a_patterns_file_cut_short_says_so_at_its_last_line() -> None:
     source = PATTERNS[:PATTERNS.index("end_of_file: true")]
     problems = patterns_problems(source)
