@@ -127,10 +127,19 @@ def test_each_kind_of_emergency_fires_its_pattern(net, text: str, pattern: str) 
         "is ldn used for people who overdosed",
         "can ldn cause seizures",
         "help",
+        "does ldn come as a liquid for a kid who cant swallow capsules",
     ],
 )
 def test_information_questions_with_the_same_words_do_not_fire(net, text: str) -> None:
     assert net.match(text) is None
+
+
+@pytest.mark.parametrize("text", ["what do i do my son swallowed my ldn capsules",
+                                  "my toddler cant swallow right and she ate some of my pills",
+                                  "my daughter is 3 and she ate my ldn capsules",
+                                  "the baby found my ldn and chewed some"])
+def test_a_child_who_swallowed_pills_still_fires_next_to_the_cant_swallow_question(net, text: str) -> None:
+    assert net.match(text) is not None
 
 
 # Online slang and euphemism (issue 13). The measured set is tests/safety/slang_set.yml; these are
