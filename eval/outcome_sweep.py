@@ -27,7 +27,7 @@ from eval.nlu_metrics import EMERGENCY, OUT_OF_SCOPE, Prediction
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 NLU_DIR = PROJECT_DIR / "data" / "nlu"
-THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
+THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
 AMBIGUITIES = (0.1, 0.2)
 WRONG_COST, UNANSWERED_COST, ONE_CLICK_COST = 1.0, 0.5, 0.25
 

@@ -26,22 +26,22 @@ from eval.evaluate import (
 from eval.nlu_metrics import Prediction, score
 from eval.outcome_sweep import simulated_outcome
 
-#: Measured 2026-12-02 00:10 UTC, after rounds 2 and 3 of issue 15's real-patient wording
-#: (data/nlu/patient_wording_*.yml, data/nlu/es/patient_wording.yml; model trained 00:09 UTC), in-process as
-#: below (results of 1 Dec 16:30 in brackets): own holdout in-scope accuracy 0.905 (0.862), one confident wrong
-#: answer. Guards 3 points off.
-MIN_IN_SCOPE_ACCURACY = 0.875
-#: Real held-out split, same model: right 148 of 224 (0.661 (0.594): the expected intent, out of scope
-#: rejected, emergencies recognised), confident wrong answers 6.2% (8.9%); replayed as a visitor sees it
-#: (eval/outcome_sweep.py) right or one click away 0.868 (0.800).
-MIN_REAL_RIGHT_RATE = 0.631
-MAX_REAL_WRONG_ANSWER_RATE = 0.092
-MIN_REAL_RIGHT_OR_ONE_CLICK = 0.838
-#: Spanish held-out split, same model: in-scope accuracy 0.866 (0.882: questions now under the threshold,
-#: one click away), out-of-scope rejection 0.90 (0.933: one message of 30 now gets an answer). Guards 3 points
-#: off (issue 16's target, 0.85 for both, is checked by `make eval`).
-MIN_SPANISH_IN_SCOPE_ACCURACY = 0.836
-MIN_SPANISH_OOS_REJECTION = 0.87
+#: Measured 2026-12-03 19:07 UTC after round 4 of issue 15's real-patient wording (data/nlu/patient_wording_round4_*.yml,
+#: data/nlu/es/patient_wording_round4.yml) and the fallback threshold raised to 0.7 (config.yml), model trained
+#: 19:00 UTC, in-process as below (2 Dec in brackets): own holdout in-scope accuracy 0.871 (0.905: the higher
+#: threshold sends more of it to "Did you mean"; no confident wrong answer). Guards 3 points off.
+MIN_IN_SCOPE_ACCURACY = 0.841
+#: Real held-out split, now 396 messages (224 + 172 of round 4's new holdout-side sites), same model: right 0.646
+#: (the expected intent, out of scope rejected, emergencies recognised), confident wrong answers 5.6%;
+#: replayed as a visitor sees it (eval/outcome_sweep.py) right or one click away 0.857.
+MIN_REAL_RIGHT_RATE = 0.616
+MAX_REAL_WRONG_ANSWER_RATE = 0.086
+MIN_REAL_RIGHT_OR_ONE_CLICK = 0.827
+#: Spanish held-out split, now 207 messages (157 + 50 of round 4), same model: in-scope accuracy 0.794 (the new
+#: 50 are harder: 0.866 on the first 157 on 2 Dec), out-of-scope rejection 0.9375. Guards 3 points off
+#: (issue 16's target, 0.85 for both, is checked by `make eval`).
+MIN_SPANISH_IN_SCOPE_ACCURACY = 0.764
+MIN_SPANISH_OOS_REJECTION = 0.907
 REAL_HOLDOUT_PATH = HOLDOUT_PATH.parent / "real_holdout.yml"
 SPANISH_HOLDOUT_PATH = HOLDOUT_PATH.parent / "spanish_holdout.yml"
 
