@@ -20,11 +20,12 @@ from channels.never_silent import DEFAULT_REPLY_TIMEOUT, handle_never_silent, mo
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
-#: The largest request any channel reads (REST body, socket.io packet, SMS form): a 64 KB message
-#: (far more than a visitor types) with its framing and metadata; larger ones are refused unread.
-#: The emergency safety net reads a whole message: 0.17 s for 64 KB, 0.35 s for 128 KB on this
-#: 2-core machine (one parse under cProfile), so the cap also bounds that.
-MAX_REQUEST_BYTES = 72 * 1024
+#: The largest REST body and socket.io packet read (engine.io's own default): a pasted page or
+#: document of up to a megabyte still gets a reply, and the model and the safety net read only
+#: its two ends (channels/incoming.py `readable_part`); parsing 1 MB of JSON takes milliseconds.
+#: Larger requests are refused, and REST still looks for an emergency in their two ends
+#: (channels/rest.py). The SMS form has its own, smaller cap (channels/twilio_sms.py).
+MAX_REQUEST_BYTES = 1024 * 1024
 
 
 def reply_timeout_setting(credentials: Optional[Mapping[Text, Any]]) -> float:

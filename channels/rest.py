@@ -7,6 +7,7 @@ server is down. This one checks the request first and never returns silence.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Dict, Optional, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel
@@ -22,15 +23,45 @@ from channels.base import (
     check_answers_file,
     reply_timeout_setting,
 )
-from channels.incoming import metadata_problem
-from channels.never_silent import ReplyCollector
+from channels.incoming import READ_WINDOW_CHARACTERS, UNREAD_MARK, clean_text, metadata_problem
+from channels.never_silent import ReplyCollector, book_for, is_emergency
 
-MAX_BODY_BYTES = MAX_REQUEST_BYTES  # larger bodies get 413 before anything reads them
+MAX_BODY_BYTES = MAX_REQUEST_BYTES  # larger bodies get 413, their JSON never parsed
 MAX_SENDER_CHARACTERS = 128
+
+_JSON_ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
+_ESCAPED = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 
 
 def error(status: int, text: str) -> HTTPResponse:
     return response.json({"error": text}, status=status)
+
+
+def _escape_read(escape: "re.Match[str]") -> str:
+    code, letter = escape.groups()
+    return chr(int(code, 16)) if code else _ESCAPED.get(letter, letter)
+
+
+def json_unescaped(fragment: str) -> str:
+    """A piece of JSON text with its string escapes read ("\\u00e1" is "á"), wherever it was cut."""
+    return _JSON_ESCAPE.sub(_escape_read, fragment)
+
+
+def body_ends(body: bytes) -> str:
+    """The text at both ends of a body too large to parse, as the safety net reads a long message."""
+
+    def text(part: bytes) -> str:
+        return clean_text(json_unescaped(part.decode("utf-8", errors="replace")))
+
+    return text(body[:READ_WINDOW_CHARACTERS]) + UNREAD_MARK + text(body[-READ_WINDOW_CHARACTERS:])
+
+
+async def too_large(body: bytes) -> HTTPResponse:
+    """413 with the reply to a message too long to read; the emergency message when either end holds one."""
+    ends = body_ends(body)
+    key = "emergency" if await is_emergency(ends) else "too_long"
+    size = f"The request is too large: send at most {MAX_BODY_BYTES // 1024} KB."
+    return error(413, f"{book_for(ends).message(key, 'web')}\n\n{size}")
 
 
 def parse_request(request: Request) -> Tuple[Optional[Dict[str, Any]], Optional[HTTPResponse]]:
@@ -38,8 +69,6 @@ def parse_request(request: Request) -> Tuple[Optional[Dict[str, Any]], Optional[
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type != "application/json":
         return None, error(415, "Send the message as JSON with the header Content-Type: application/json.")
-    if len(request.body or b"") > MAX_BODY_BYTES:
-        return None, error(413, f"The request is too large: send at most {MAX_BODY_BYTES // 1024} KB.")
     try:
         body = json.loads(request.body or b"")
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -73,6 +102,8 @@ class ClinicRestInput(ClinicInputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if len(request.body or b"") > MAX_BODY_BYTES:
+                return await too_large(request.body)
             body, problem = parse_request(request)
             if problem is not None:
                 return problem

@@ -175,7 +175,8 @@ class ClinicSocketIOInput(ClinicInputChannel, SocketIOInput):
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         # engine.io checks the Origin header of every request (polling and the websocket
         # upgrade) against this list, answers others with 400, and sets the CORS headers; it
-        # closes the connection on a packet over MAX_REQUEST_BYTES (its default is 1 MB).
+        # closes the connection on a packet over MAX_REQUEST_BYTES (1 MB, its own default; the
+        # widget sends only the two ends of a longer message, web/bliss-chat.js).
         sio = AsyncServer(
             async_mode="sanic", cors_allowed_origins=self.allowed_origins, max_http_buffer_size=MAX_REQUEST_BYTES
         )

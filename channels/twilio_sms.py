@@ -36,7 +36,6 @@ from answer_book.model import AnswerBook
 from answer_book.store import answer_store
 from answer_book.sms_text import to_gsm7
 from channels.base import (
-    MAX_REQUEST_BYTES,
     ClinicInputChannel,
     OnNewMessage,
     add_health_route,
@@ -56,7 +55,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_STORE_PATH = Path(__file__).resolve().parent.parent / "var" / "sms.db"
 #: Twilio posts a 1,600-character body and a few media URLs (a few KB); a larger form is read as
 #: empty, so its signature fails (403).
-MAX_FORM_BYTES = MAX_REQUEST_BYTES
+MAX_FORM_BYTES = 72 * 1024
 MAX_BODY_CHARACTERS = 1600  # Twilio's own limit for one message: a longer body is cut here
 FALSE_WORDS = {"false", "0", "no", "off"}
 #: A delivery claimed this long after the reply timeout and still not answered was abandoned by a

@@ -20,6 +20,7 @@ from typing import Dict, Tuple
 from urllib.parse import urlsplit
 
 from answer_book.store import answer_store
+from channels.incoming import READ_WINDOW_CHARACTERS, UNREAD_MARK
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 WEB_DIR = PROJECT_DIR / "web"
@@ -58,6 +59,9 @@ def render_page(socket_url: str) -> bytes:
         # what the widget shows while it cannot reach the assistant (its Rasa server restarting, say)
         "unavailable_en": book.message("service_unavailable", "web"),
         "unavailable_es": book.in_language("es").message("service_unavailable", "web"),
+        # how much of a long message the assistant reads: the widget sends only that
+        "read_window": str(READ_WINDOW_CHARACTERS),
+        "unread_mark": UNREAD_MARK,
     }
     page = ROUTES["/"][0].read_text(encoding="utf-8")
     for key, value in values.items():

@@ -20,6 +20,7 @@ from playwright.sync_api import Locator, Page, Playwright, WebSocketRoute, expec
 
 from answer_book.model import Answer, AnswerBook
 from bench.simulated_week import run_report
+from channels.base import MAX_REQUEST_BYTES
 from tools.report.turns import NOT_HELPFUL_REASON
 from runtime.stack import RunningAssistant
 from tests.results_dir import results_dir
@@ -340,3 +341,20 @@ def test_an_unreadable_stored_conversation_does_not_stop_the_widget(
     chat.ask("Is it addictive?")
     expect_answer_with_follow_ups(chat, answer_book, answer_book.answers["ask_addictive"])
     assert chat.dialogs == []
+
+
+def test_a_pasted_document_over_the_socket_limit_gets_its_emergency_read_and_the_chat_goes_on(
+    chat: ChatPage, answer_book: AnswerBook, greeting: str, assistant: RunningAssistant
+) -> None:
+    # Over the megabyte engine.io takes in one packet: sent whole, it would close the connection
+    # unanswered; web/bliss-chat.js sends its two ends, as the server reads them.
+    pasted = "pain ldn is it ok " * (MAX_REQUEST_BYTES // 18 + 4096) + "my husband took all my pills and is not breathing"
+    chat.open(greeting)
+    chat.page.locator(".rw-new-message").fill(pasted)
+    chat.page.keyboard.press("Enter")
+    expect(chat.bot_message(answer_book.message("emergency"))).to_be_visible()
+    chat.ask("Is it addictive?")  # the same connection, still open
+    expect_answer_with_follow_ups(chat, answer_book, answer_book.answers["ask_addictive"])
+    session = chat.page.evaluate("JSON.parse(sessionStorage.getItem('chat_session')).session_id")
+    stored = user_texts(assistant.work_dir / "rasa.db", session, "socketio")
+    assert any(text.endswith("is not breathing") and len(text) < len(pasted) // 4 for text in stored)

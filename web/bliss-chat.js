@@ -15,6 +15,29 @@
         start: '/greet{"language": "es"}', unavailable: script.getAttribute("data-unavailable-es") }
     : { subtitle: "Questions about low-dose naltrexone", hint: "Ask a question about LDN...", start: "/greet",
         unavailable: script.getAttribute("data-unavailable") };
+  // A message longer than the assistant reads (its first and last window, channels/incoming.py
+  // readable_part) is cut to those two ends before it is sent: a pasted document then never exceeds
+  // the socket's packet limit, which would close the connection unanswered, and an emergency said
+  // first or last is still read. The server cuts what other clients send the same way.
+  var readWindow = parseInt(script.getAttribute("data-read-window"), 10);
+  var unreadMark = script.getAttribute("data-unread-mark");
+  function readablePart(text) {
+    if (!(readWindow > 0) || typeof text !== "string" || text.length <= 2 * readWindow + unreadMark.length) {
+      return text;
+    }
+    return text.slice(0, readWindow) + unreadMark + text.slice(-readWindow);
+  }
+  function sendReadableParts(socket) {  // once per socket: rasa-webchat keeps it across reconnects
+    if (socket.blissReadable) return;
+    socket.blissReadable = true;
+    var emit = socket.emit;
+    socket.emit = function (event, data) {
+      if (event === "user_uttered" && data && typeof data.message === "string") {
+        arguments[1] = Object.assign({}, data, { message: readablePart(data.message) });
+      }
+      return emit.apply(socket, arguments);
+    };
+  }
   // A message whose socket dropped before its reply (the server that had it stopped, the network
   // went away) is sent again once the widget has reconnected and its session is confirmed, marked
   // "resent": the server gives the stored reply if the first turn was stored, else answers it now
@@ -41,9 +64,10 @@
   var socketEvents = {
     disconnect: function () { dropped = true; },
     connect: function () {
+      var socket = this;
+      sendReadableParts(socket);
       if (!dropped) return;
       dropped = false;
-      var socket = this;
       socket.once("session_confirm", function (confirmed) {
         var text = unansweredVisitorMessage();
         var sessionId = confirmed && confirmed.session_id ? confirmed.session_id : confirmed;

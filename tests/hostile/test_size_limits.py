@@ -7,26 +7,17 @@ import pytest
 import requests
 
 from answer_book.model import AnswerBook
+from bench.hostile import largest_message, short_words
 from channels.base import MAX_REQUEST_BYTES
+from channels.incoming import READ_WINDOW_CHARACTERS, readable_part
 from runtime.stack import reply_text
 from tests.hostile.conftest import Stack, new_phone
 from tools.clients import twiml_messages
 from tools.process_memory import process_peak_mb, reset_peak, rss_mb
 
-#: Leaves room for the JSON or form framing around the message, so it is the largest accepted.
-FRAMING_BYTES = 512
 #: The issue's budget: the Rasa server's peak memory while it works on them, against its idle memory.
 MAX_PEAK_OVER_IDLE = 1.2
-
-
-def short_words(size: int, last_words: str = "") -> str:
-    """About `size` characters of short words (the costliest text for a model: one token each)."""
-    words = ("pain ldn is it ok " * (size // 18 + 1))[: size - len(last_words) - 1]
-    return f"{words} {last_words}".strip()
-
-
-def largest_message(last_words: str = "") -> str:
-    return short_words(MAX_REQUEST_BYTES - FRAMING_BYTES, last_words)
+NOT_BREATHING = "and now my husband is not breathing"
 
 
 def over_rest(stack: Stack, text: str) -> str:
@@ -51,7 +42,7 @@ CHANNELS: Dict[str, Callable[[Stack, str], str]] = {"rest": over_rest, "socketio
 def test_the_largest_message_gets_please_send_a_shorter_message(
     channel: str, stack: Stack, answer_book: AnswerBook
 ) -> None:
-    reply = CHANNELS[channel](stack, largest_message())
+    reply = CHANNELS[channel](stack, largest_message(channel))
     kind = "sms" if channel == "sms" else "web"
     assert reply.startswith(answer_book.message("too_long", kind).split(" or call")[0])
     assert answer_book.clinic.phone in reply
@@ -61,9 +52,9 @@ def test_the_largest_message_gets_please_send_a_shorter_message(
 def test_an_emergency_at_the_end_of_a_long_message_still_gets_the_emergency_message(
     channel: str, stack: Stack, answer_book: AnswerBook
 ) -> None:
-    # SMS keeps Twilio's 1,600 characters; REST and the widget read the whole 64 KB
-    size = 1500 if channel == "sms" else MAX_REQUEST_BYTES - FRAMING_BYTES
-    reply = CHANNELS[channel](stack, short_words(size, "and now my husband is not breathing"))
+    # SMS keeps Twilio's 1,600 characters; REST and the widget read the two ends of a megabyte
+    text = short_words(1500, NOT_BREATHING) if channel == "sms" else largest_message(channel, NOT_BREATHING)
+    reply = CHANNELS[channel](stack, text)
     kind = "sms" if channel == "sms" else "web"
     assert answer_book.message("emergency", kind) in reply
 
@@ -73,18 +64,54 @@ def test_the_rasa_server_peak_memory_stays_within_the_budget_under_the_largest_m
     stack.assistant.ask("warm-up", "what is ldn")
     idle = rss_mb(pid)
     reset_peak(pid)
-    for channel in CHANNELS.values():
-        channel(stack, largest_message())
+    for name, channel in CHANNELS.items():
+        channel(stack, largest_message(name))
     peak = process_peak_mb(pid)
     assert peak <= MAX_PEAK_OVER_IDLE * idle, f"peak {peak} MB with {idle} MB idle"
 
 
-def test_a_larger_rest_body_is_refused_with_413_before_it_is_read(stack: Stack) -> None:
-    body = b'{"sender": "too-big", "message": "' + b"a " * MAX_REQUEST_BYTES + b'"}'
-    response = requests.post(
-        stack.assistant.rest_url, data=body, headers={"Content-Type": "application/json"}, timeout=60
-    )
-    assert response.status_code == 413 and "at most" in response.json()["error"]
+@pytest.mark.parametrize("channel", ["rest", "socketio"])
+def test_an_emergency_at_the_start_of_a_long_message_still_gets_the_emergency_message(
+    channel: str, stack: Stack, answer_book: AnswerBook
+) -> None:
+    text = "my husband took all my pills and is not breathing " + largest_message(channel)
+    assert answer_book.message("emergency") in CHANNELS[channel](stack, text)
+
+
+def test_the_middle_of_a_long_message_is_not_read() -> None:
+    text = short_words(3 * READ_WINDOW_CHARACTERS, NOT_BREATHING) + " " + short_words(READ_WINDOW_CHARACTERS * 2)
+    read = readable_part(text)
+    assert NOT_BREATHING not in read and len(read) < 2 * READ_WINDOW_CHARACTERS + 10
+    assert readable_part(short_words(2 * READ_WINDOW_CHARACTERS)) == short_words(2 * READ_WINDOW_CHARACTERS)
+
+
+def rest_body(message: str) -> bytes:
+    return b'{"sender": "too-big", "message": "' + message.encode("utf-8") + b'"}'
+
+
+def post_rest_body(stack: Stack, body: bytes) -> requests.Response:
+    return requests.post(stack.assistant.rest_url, data=body, headers={"Content-Type": "application/json"}, timeout=60)
+
+
+def test_a_larger_rest_body_gets_413_with_the_too_long_reply(stack: Stack, answer_book: AnswerBook) -> None:
+    response = post_rest_body(stack, rest_body("a " * MAX_REQUEST_BYTES))
+    error = response.json()["error"]
+    assert response.status_code == 413 and "at most" in error
+    assert error.startswith(answer_book.message("too_long")) and answer_book.clinic.phone in error
+
+
+@pytest.mark.parametrize("where", ["start", "end"])
+def test_a_larger_rest_body_with_an_emergency_at_either_end_gets_the_emergency_message_first(
+    where: str, stack: Stack, answer_book: AnswerBook
+) -> None:
+    words = "a " * MAX_REQUEST_BYTES
+    # JSON escapes as a client's encoder writes them: "está" is "est\u00e1"
+    emergency = "mi esposo no est\\u00e1 respirando" if where == "end" else "he took too many pills and won't wake up"
+    message = f"{emergency} {words}" if where == "start" else f"{words} {emergency}"
+    response = post_rest_body(stack, rest_body(message))
+    book = answer_book.in_language("es") if where == "end" else answer_book
+    assert response.status_code == 413
+    assert response.json()["error"].startswith(book.message("emergency"))
 
 
 CLOSE_WAIT_SECONDS = 30  # engine.io's ping interval is 25 s: a long-poll returns within it
