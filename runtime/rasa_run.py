@@ -7,7 +7,8 @@ HTTP request limits (runtime/patches/http_limits.py), the action-response check 
 (runtime/patches/action_response.py, with the measurement behind it), the policies and the action
 server given the recent turns instead of the whole session (runtime/patches/recent_turns.py), the
 model's graphs run in order without dask's scheduler (runtime/patches/graph_runner.py), an event's
-class found by its name once (runtime/patches/event_types.py).
+class found by its name once (runtime/patches/event_types.py), one HTTP client session kept per
+endpoint instead of one a call (runtime/patches/kept_sessions.py).
 """
 from __future__ import annotations
 
@@ -16,13 +17,14 @@ def main() -> None:
     from runtime.log_privacy import install_redaction
 
     install_redaction(streams=True)  # before Rasa creates its log handlers on stdout/stderr
-    from runtime.patches import action_response, event_types, graph_runner, http_limits, recent_turns
+    from runtime.patches import action_response, event_types, graph_runner, http_limits, kept_sessions, recent_turns
 
     http_limits.install()
     action_response.install()
     recent_turns.install()
     graph_runner.install()
     event_types.install()
+    kept_sessions.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

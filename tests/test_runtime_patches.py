@@ -11,7 +11,7 @@ import rasa
 import sanic
 from rasa.core.actions.action import RemoteAction
 
-from runtime.patches import action_response, event_types, graph_runner, http_limits, recent_turns
+from runtime.patches import action_response, event_types, graph_runner, http_limits, kept_sessions, recent_turns
 from runtime.patches.version_guard import UnpatchedVersion, patch_of, require_version
 
 VALID = {"events": [{"event": "slot", "name": "x", "value": 1}], "responses": [{"text": "hi"}]}
@@ -23,6 +23,7 @@ def test_each_patch_names_the_release_that_is_installed() -> None:
     assert recent_turns.PATCHED_RASA_VERSION == rasa.__version__
     assert graph_runner.PATCHED_RASA_VERSION == rasa.__version__
     assert event_types.PATCHED_RASA_VERSION == rasa.__version__
+    assert kept_sessions.PATCHED_RASA_VERSION == rasa.__version__
     assert http_limits.PATCHED_SANIC_VERSION == sanic.__version__
 
 
