@@ -26,7 +26,8 @@ class AnswerStore(LiveFile[AnswerBook]):
 
 def answers_path() -> Path:
     """ANSWERS_PATH, else answers/answers.yml."""
-    return Path(os.environ.get(ANSWERS_PATH_ENV) or DEFAULT_ANSWERS_PATH)
+    configured = os.environ.get(ANSWERS_PATH_ENV)
+    return Path(configured) if configured else DEFAULT_ANSWERS_PATH
 
 
 def answer_store(path: Optional[Path] = None) -> AnswerStore:

@@ -10,7 +10,7 @@ from typing import List
 
 import pytest
 
-from answer_book.store import AnswerStore, DEFAULT_ANSWERS_PATH
+from answer_book.store import AnswerStore, DEFAULT_ANSWERS_PATH, answer_store
 from tests.answer_files import age, write_in_place
 
 GOOD = DEFAULT_ANSWERS_PATH.read_text(encoding="utf-8")
@@ -128,3 +128,19 @@ def test_a_deleted_file_keeps_the_last_good_answers(answers: Path) -> None:
     assert "the file cannot be read" in store.last_error.problems[0]
     answers.write_text(EDITED, encoding="utf-8")
     assert store.current().answers["ask_dose"].text.startswith(NEW_START)
+
+
+def test_every_way_of_naming_a_file_shares_its_store_and_a_relative_name_follows_the_working_directory(
+    answers: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = tmp_path / "link.yml"
+    link.symlink_to(answers)
+    store = answer_store(answers)
+    monkeypatch.chdir(answers.parent)
+    assert answer_store(Path(answers.name)) is store and answer_store(link) is store
+    assert answer_store(answers) is store  # asked again: the same store, without resolving the path again
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / answers.name).write_text(DEFAULT_ANSWERS_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(elsewhere)
+    assert answer_store(Path(answers.name)) is not store, "the same relative name in another folder is another file"
