@@ -8,8 +8,9 @@ the pooled connection. The session is the one Rasa would build (its headers, bas
 timeout); the connector drops an idle connection after KEEP_ALIVE_SECONDS, before the action
 server (Sanic, KEEP_ALIVE_TIMEOUT 5 s) closes it, so a call never picks a connection the server is
 closing. A connection the server closed (the action server restarted) is dropped by aiohttp when
-its close arrives; the call after it connects again. The sessions close with the server (Rasa's
-`close_resources`, after the server stops).
+its close arrives; the call after it connects again. Calls at the same moment (or one a loop turn
+after another, before aiohttp has put the connection back) open further connections, kept the same
+way. The sessions close with the server (Rasa's `close_resources`, after the server stops).
 """
 from __future__ import annotations
 
