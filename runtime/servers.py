@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Dict, List, Mapping, Optional, Sequence
+from typing import IO, Dict, List, Mapping, Optional, Sequence, Set
 
 import yaml
 
@@ -52,10 +52,42 @@ class Server:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
+#: Where the kernel picks the local port of an outgoing connection (Linux; the usual default if unreadable).
+EPHEMERAL_PORT_RANGE_FILE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+#: Servers of the tests and benchmarks listen below that range, from here up. A port bind(0) handed
+#: out is in it: between the probe and the server's own bind, any outgoing connection on the machine
+#: could take it as its local port (CI: an action server that could not bind for 22 s, until its
+#: supervisor gave up).
+LOWEST_LISTEN_PORT = 20000
+_handed_out: Set[int] = set()
+
+
+def _first_ephemeral_port() -> int:
+    try:
+        return int(EPHEMERAL_PORT_RANGE_FILE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def listen_ports() -> List[int]:
+    """The ports free_port chooses from (a thousand at least, should the ephemeral range start low)."""
+    return list(range(LOWEST_LISTEN_PORT, max(LOWEST_LISTEN_PORT + 1000, _first_ephemeral_port())))
+
+
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A loopback port nothing listens on, below the ephemeral range, not handed out before by this process."""
+    candidates = listen_ports()
+    for port in secrets.SystemRandom().sample(candidates, len(candidates)):
+        if port in _handed_out:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:  # in use, or a closed connection's TIME_WAIT
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free loopback port from {LOWEST_LISTEN_PORT} up")
 
 
 def write_endpoints(path: Path, action_url: str, tracker_db: Path, env: Optional[Mapping[str, str]] = None) -> Path:
