@@ -39,9 +39,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LEADING_SLASHES = re.compile(r"^[\s/]+")
 
 
-#: Characters read at each end of a longer message. The safety net reads 64 K characters in 0.17 s
-#: (one parse under cProfile on this 2-core machine, docs/SAFETY_AND_PRIVACY.md), and it runs on
-#: the server's event loop: two windows of 32 K bound what one message can cost every visitor.
+#: Characters read at each end of a longer message. The safety net reads 64 K characters of short
+#: words in 0.30 s, of leet-spelt words ("k1ll 0v3r") in 0.71 s, the slowest of 18 shapes tried
+#: (one call each, 4 Dec 2026), and it runs on the server's event loop: two windows of 32 K bound
+#: what one message can cost every visitor.
 READ_WINDOW_CHARACTERS = 32 * 1024
 #: What stands for the part of a message that is not read.
 UNREAD_MARK = " … "
